@@ -1,0 +1,226 @@
+# gymhub - one Makefile for the daemon, the CLI, tests, benchmarks and install.
+#
+#   make demo      simulated workout in the terminal (the main job)
+#   make check     unit and integration tests
+#   make check-sanitize / check-valgrind / fuzz / format-check / bench
+#   make install   DESTDIR and PREFIX honoured
+#
+# `make demo` and `make check` first make sure the Debian packages they need
+# are there: as root on Debian they install what is missing with apt-get,
+# otherwise they print the apt-get line to run.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+DBUSPOLICYDIR ?= $(DATADIR)/dbus-1/system.d
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+# Our own flags live here so CFLAGS stays the user's.
+GH_WARN   = -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+	    -Wstrict-prototypes -Wswitch-enum -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+GH_WARN  += -Werror
+endif
+GH_CFLAGS = -std=gnu17 $(GH_WARN) -D_GNU_SOURCE -pthread \
+	    -DGYMHUB_DATADIR='"$(DATADIR)/gymhub"' \
+	    -DGYMHUB_SYSCONFDIR='"$(SYSCONFDIR)/gymhub"' \
+	    -Idaemon -I$(B)/gen -MMD -MP
+
+# Sanitizer and fuzz builds live in their own build directories.
+B ?= build
+ifeq ($(SAN),1)
+B := build/sanitize
+GH_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=undefined
+GH_LDFLAGS += -fsanitize=address,undefined
+endif
+
+PKGS      = glib-2.0 gio-2.0 gio-unix-2.0 libgpiod sqlite3 libsystemd \
+	    json-glib-1.0
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) cmocka 2>/dev/null)
+GLIB_LIBS = $(shell pkg-config --libs glib-2.0 2>/dev/null)
+GIO_LIBS  = $(shell pkg-config --libs gio-2.0 gio-unix-2.0 2>/dev/null)
+GPIOD_LIBS = $(shell pkg-config --libs libgpiod 2>/dev/null)
+SQLITE_LIBS = $(shell pkg-config --libs sqlite3 2>/dev/null)
+SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null)
+JSON_LIBS = $(shell pkg-config --libs json-glib-1.0 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ALL_CFLAGS = $(GH_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pthread $(GH_LDFLAGS) $(LDFLAGS)
+
+# --- the pieces ------------------------------------------------------------
+# Pure engines: no GLib. Each has a test linked to it alone.
+ENGINE_OBJ  = $(B)/daemon/engine.o $(B)/daemon/cue.o
+RING_OBJ    = $(B)/daemon/ring.o
+BUZZER_OBJ  = $(B)/daemon/buzzer.o $(B)/daemon/buzzer-gpiod.o \
+	      $(B)/daemon/buzzer-pwm.o $(B)/daemon/buzzer-sim.o
+CUETHR_OBJ  = $(B)/daemon/cue-thread.o $(RING_OBJ) $(BUZZER_OBJ) \
+	      $(B)/daemon/cue.o
+# Glue and GLib-based modules.
+CONFIG_OBJ  = $(B)/daemon/config.o $(B)/daemon/workout-file.o \
+	      $(B)/daemon/keyfile-lines.o
+STORE_OBJ   = $(B)/daemon/store.o $(B)/daemon/store-schema.o
+QUERY_OBJ   = $(B)/daemon/session-query.o $(B)/daemon/store-schema.o
+EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o
+GEN_OBJ     = $(B)/gen/hub1-generated.o
+
+GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
+	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ))
+GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(GEN_OBJ) \
+	      $(sort $(QUERY_OBJ) $(EXPORT_OBJ))
+
+GYMHUBD_LIBS = $(GIO_LIBS) $(GPIOD_LIBS) $(SQLITE_LIBS) $(SYSTEMD_LIBS)
+GYMHUBCTL_LIBS = $(GIO_LIBS) $(SQLITE_LIBS) $(JSON_LIBS)
+
+PROGRAMS = $(B)/gymhubd $(B)/gymhubctl
+
+UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
+	     $(B)/tests/test-cue-thread $(B)/tests/test-config \
+	     $(B)/tests/test-store $(B)/tests/test-export
+INTEGRATION_TESTS = $(B)/tests/test-daemon
+BENCHES = $(B)/tests/bench-cues
+
+# --- build -----------------------------------------------------------------
+.PHONY: all
+all: $(PROGRAMS)
+
+$(B)/gen/hub1-generated.c: daemon/org.gymhub.Hub1.xml
+	@mkdir -p $(@D)
+	gdbus-codegen --interface-prefix org.gymhub. --c-namespace Gh \
+		--generate-c-code $(B)/gen/hub1-generated --c-generate-autocleanup all $<
+$(B)/gen/hub1-generated.h: $(B)/gen/hub1-generated.c
+
+# Generated code is not ours to keep warning-free.
+$(B)/gen/hub1-generated.o: $(B)/gen/hub1-generated.c
+	$(CC) $(filter-out -W%,$(ALL_CFLAGS)) -w -c -o $@ $<
+
+$(B)/daemon/main.o $(B)/daemon/hub.o $(B)/hub-ui/gymhubctl.o \
+$(B)/tests/test-daemon.o: $(B)/gen/hub1-generated.h
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gymhubd: $(GYMHUBD_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GYMHUBD_LIBS)
+$(B)/gymhubctl: $(GYMHUBCTL_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GYMHUBCTL_LIBS)
+
+$(B)/tests/test-engine: $(B)/tests/test-engine.o $(ENGINE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/test-ring: $(B)/tests/test-ring.o $(RING_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/test-cue-thread: $(B)/tests/test-cue-thread.o $(CUETHR_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-config: $(B)/tests/test-config.o $(CONFIG_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-store: $(B)/tests/test-store.o $(sort $(STORE_OBJ) $(QUERY_OBJ))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-export: $(B)/tests/test-export.o $(EXPORT_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(JSON_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-daemon: $(B)/tests/test-daemon.o $(QUERY_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/bench-cues: $(B)/tests/bench-cues.o $(CUETHR_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GPIOD_LIBS) -lm
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# --- dependencies ----------------------------------------------------------
+DEB_DEPS = gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin \
+	   libgpiod-dev libsqlite3-dev libsystemd-dev libcmocka-dev \
+	   libjson-glib-dev dbus-daemon sqlite3
+DEB_DEPS_EXTRA_check-valgrind = valgrind
+DEB_DEPS_EXTRA_fuzz = clang libclang-rt-14-dev
+DEB_DEPS_EXTRA_format-check = clang-format
+
+.PHONY: deps
+deps:
+	@missing=""; for p in $(DEB_DEPS) $(EXTRA_DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+			grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v dpkg-query >/dev/null; then \
+		echo "gymhub: not a Debian system; install:$$missing"; exit 1; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "gymhub: installing build dependencies:$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $$missing || \
+		{ apt-get update && apt-get install -y --no-install-recommends $$missing; } || exit 1; \
+	else \
+		echo "gymhub: missing build dependencies. Run:"; \
+		echo "  sudo apt-get install -y$$missing"; exit 1; \
+	fi
+
+# --- user-facing targets ---------------------------------------------------
+.PHONY: demo check check-sanitize check-valgrind fuzz bench format-check
+demo: deps
+	+@$(MAKE) --no-print-directory all
+	@B=$(B) sh hub-ui/gymhub-demo
+
+check: deps
+	+@$(MAKE) --no-print-directory run-tests
+
+check-sanitize: deps
+	+@$(MAKE) --no-print-directory SAN=1 run-tests
+
+check-valgrind:
+	+@$(MAKE) --no-print-directory EXTRA_DEPS=valgrind deps
+	+@$(MAKE) --no-print-directory VALGRIND=1 run-tests
+
+bench: deps
+	+@$(MAKE) --no-print-directory $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
+
+format-check:
+	+@$(MAKE) --no-print-directory EXTRA_DEPS=clang-format deps
+	@files=$$(git ls-files '*.c' '*.h'); \
+	bad=""; for f in $$files; do \
+		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || bad="$$bad $$f"; \
+	done; \
+	if [ -n "$$bad" ]; then echo "not formatted:$$bad"; \
+		echo "fix with: clang-format -i$$bad"; exit 1; fi; \
+	echo "format-check: all files formatted"
+
+# Runs every test binary, prints each one's cmocka summary and a total.
+VALGRIND_CMD = valgrind --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite --quiet
+.PHONY: run-tests
+run-tests: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(PROGRAMS)
+	@pass=0; fail=0; \
+	for t in $(UNIT_TESTS) $(INTEGRATION_TESTS); do \
+		echo "== $$t"; \
+		if [ "$(VALGRIND)" = 1 ]; then \
+			GYMHUB_VALGRIND="$(VALGRIND_CMD)" GYMHUB_BUILD=$(B) $(VALGRIND_CMD) $$t; \
+		else GYMHUB_BUILD=$(B) $$t; fi; \
+		if [ $$? -eq 0 ]; then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; \
+	echo "test binaries: $$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
+
+# --- install ---------------------------------------------------------------
+.PHONY: install
+install: all
+	install -Dm755 $(B)/gymhubd $(DESTDIR)$(SBINDIR)/gymhubd
+	install -Dm755 $(B)/gymhubctl $(DESTDIR)$(BINDIR)/gymhubctl
+	install -Dm644 config/gymhub.conf $(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf
+	install -d $(DESTDIR)$(DATADIR)/gymhub/workouts
+	install -m644 config/workouts/*.conf $(DESTDIR)$(DATADIR)/gymhub/workouts/
+	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub/workouts
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/gymhubd.service.in > $(B)/gymhubd.service
+	install -Dm644 $(B)/gymhubd.service $(DESTDIR)$(UNITDIR)/gymhubd.service
+	install -Dm644 systemd/org.gymhub.Hub1.conf $(DESTDIR)$(DBUSPOLICYDIR)/org.gymhub.Hub1.conf
+	install -Dm644 systemd/gymhub.sysusers $(DESTDIR)$(SYSUSERSDIR)/gymhub.conf
+	install -Dm644 systemd/gymhub.tmpfiles $(DESTDIR)$(TMPFILESDIR)/gymhub.conf
+
+.PHONY: clean
+clean:
+	rm -rf build

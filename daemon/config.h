@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h - gymhub.conf, the hub's own settings (GKeyFile format).
+ * Every key, with its default, is documented in config/gymhub.conf.
+ *
+ * Errors name the file and line: "/etc/gymhub/gymhub.conf:12: [buzzer]
+ * line: expected a number from 0 to 511, got 'seventeen'". Unknown groups
+ * and keys are errors too (a typo must not silently become a default).
+ * Main thread only.
+ */
+#ifndef GYMHUB_CONFIG_H
+#define GYMHUB_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/gymhub/gymhub.conf"
+
+enum config_buzzer {
+	CONFIG_BUZZER_NONE,
+	CONFIG_BUZZER_GPIO, /* active buzzer on a GPIO line */
+	CONFIG_BUZZER_PWM,  /* passive buzzer on a sysfs PWM channel */
+	CONFIG_BUZZER_SIM,  /* simulated: records edges, demo and tests */
+};
+
+struct config {
+	/* [hub] */
+	char *database;	     /* /var/lib/gymhub/gymhub.db */
+	char **workout_dirs; /* NULL-terminated; later dirs override */
+	/* [cues] */
+	uint32_t countdown_s; /* 3 */
+	bool halfway;	      /* false */
+	bool last10;	      /* false */
+	/* [buzzer] */
+	enum config_buzzer buzzer; /* gpio */
+	char *gpio_chip;	   /* gpiochip0 */
+	uint32_t gpio_line;	   /* 17 (BCM numbering, header pin 11) */
+	bool active_low;	   /* false */
+	char *pwm_sysfs;	   /* /sys/class/pwm */
+	uint32_t pwm_chip;	   /* 0 */
+	uint32_t pwm_channel;	   /* 0 */
+	/* [realtime] */
+	bool sched_fifo;  /* true */
+	int rt_priority;  /* 50 */
+	bool lock_memory; /* true */
+};
+
+/* Built-in defaults, without reading any file. */
+struct config *config_new_default(void);
+/*
+ * Defaults overlaid with @path. A missing file is an error only when
+ * @must_exist (given with --config); otherwise defaults are used.
+ */
+struct config *config_load(const char *path, bool must_exist,
+			   GError **error);
+void config_free(struct config *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(config, config_free)
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session-query.h - reading stored sessions back, for gymhubctl (sessions,
+ * show, export) straight from the database file, so it works while
+ * gymhubd is stopped. Opens read-only; never migrates or recovers.
+ *
+ * Results are plain structs owned by the caller (free with the matching
+ * _free, which accepts NULL).
+ */
+#ifndef GYMHUB_SESSION_QUERY_H
+#define GYMHUB_SESSION_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sq_session {
+	int64_t id;
+	char *workout, *title, *state; /* state: running, completed, ... */
+	int64_t started_ms, ended_ms;  /* ended 0 while running */
+	uint32_t n_segments, n_sets, n_cues;
+};
+
+struct sq_segment {
+	uint32_t idx;
+	char *kind, *exercise, *side;
+	uint32_t round, rounds, set, sets;
+	int64_t planned_start_ms, planned_end_ms, start_ms, end_ms;
+	int skipped;
+};
+
+struct sq_set {
+	uint32_t idx;
+	char *exercise, *side;
+	uint32_t target_reps;
+	int32_t reps;
+	uint32_t hold_ms;
+	double load_kg;
+	int64_t start_ms, end_ms;
+};
+
+struct sq_cue {
+	uint32_t seq;
+	char *kind;
+	uint32_t segment;
+	int64_t planned_ms, late_us;
+};
+
+struct sq_detail {
+	struct sq_session session;
+	struct sq_segment *segments;
+	size_t n_segments;
+	struct sq_set *sets;
+	size_t n_sets;
+	struct sq_cue *cues;
+	size_t n_cues;
+};
+
+struct sq;
+
+/* -ENOENT when the file is missing, -EPROTO when it is not ours. */
+int sq_open(const char *path, struct sq **ret);
+void sq_close(struct sq *q);
+
+/* Newest first; @limit 0 = all. */
+int sq_list(struct sq *q, size_t limit, struct sq_session **ret,
+	    size_t *ret_n);
+void sq_list_free(struct sq_session *list, size_t n);
+/* Id of the newest session: -ENOENT when there is none. */
+int sq_last_id(struct sq *q, int64_t *ret_id);
+/* -ENOENT for an unknown id. */
+int sq_get(struct sq *q, int64_t id, struct sq_detail **ret);
+void sq_detail_free(struct sq_detail *d);
+
+#endif
