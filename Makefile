@@ -93,8 +93,9 @@ all: $(PROGRAMS)
 
 $(B)/gen/hub1-generated.c: daemon/org.gymhub.Hub1.xml
 	@mkdir -p $(@D)
-	gdbus-codegen --interface-prefix org.gymhub. --c-namespace Gh \
-		--generate-c-code $(B)/gen/hub1-generated --c-generate-autocleanup all $<
+	cd $(@D) && gdbus-codegen --interface-prefix org.gymhub. \
+		--c-namespace Gh --c-generate-autocleanup all \
+		--generate-c-code hub1-generated $(abspath $<)
 $(B)/gen/hub1-generated.h: $(B)/gen/hub1-generated.c
 
 # Generated code is not ours to keep warning-free.
