@@ -56,6 +56,5 @@ struct config *config_new_default(void);
 struct config *config_load(const char *path, bool must_exist,
 			   GError **error);
 void config_free(struct config *c);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(config, config_free)
 
 #endif

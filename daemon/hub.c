@@ -1,0 +1,656 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hub.c - the org.gymhub.Hub1 object.
+ *
+ * The engine decides what happens when; this file turns its decisions
+ * into effects: cues handed to the cue thread, segments and sets queued
+ * for the store, properties and signals on D-Bus. Every operation ends in
+ * hub_sync(), so the effects of a method call and of a timer are the same
+ * code.
+ *
+ * The main loop only keeps the books: it wakes at segment ends (to record
+ * and publish them) and once a second (for RemainingMs). The beeps
+ * themselves are timed by the cue thread, which already holds each cue
+ * before its deadline, so a late main loop never makes a late beep.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib-unix.h>
+
+#include "engine.h"
+#include "hub.h"
+#include "hub1-generated.h"
+#include "workout.h"
+
+#define HUB_ERROR_PREFIX "org.gymhub.Hub1.Error."
+/* Cue reports drained per wake-up; more simply wait for the next one. */
+#define HUB_DRAIN_MAX 32
+/* How long to wait for the final cue's report before ending anyway. */
+#define HUB_DONE_GRACE_MS 1500
+
+struct hub {
+	GDBusConnection *bus;
+	GhHub1 *skel;
+	struct hub_setup s;
+
+	struct engine *engine;
+	const struct workout *workout;
+	int64_t session;  /* 0 when not recording */
+	uint64_t mono0;	  /* CLOCK_MONOTONIC ns at start */
+	int64_t wall0_ms; /* Unix ms at the same instant */
+	size_t recorded;  /* segments [0, recorded) are queued to the store */
+	size_t shown;	  /* segment published on D-Bus; SIZE_MAX: none */
+	enum engine_state shown_state;
+	bool *skipped;	  /* per segment: ended by skip or stop */
+	uint32_t n_sets;
+	/*
+	 * The final cue is reported after the engine already finished; the
+	 * session ends once it is in (or after a grace period), so "done"
+	 * is recorded and signalled before SessionEnded.
+	 */
+	uint32_t done_seq;
+	bool has_done_seq;
+	bool finishing;
+
+	/* Reports can outlive their session by a few ms: keep its clock. */
+	int64_t cue_session;
+	uint64_t cue_mono0;
+	int64_t cue_wall0_ms;
+
+	GSource *wake; /* next segment end or whole second */
+	guint cue_watch;
+	guint grace_timer;
+	char status[160];
+};
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t to_wall_ms(int64_t wall0_ms, uint64_t mono0, uint64_t t)
+{
+	return wall0_ms + ((int64_t)(t - mono0)) / 1000000;
+}
+
+/*
+ * The one place where an errno becomes a D-Bus error, so every method
+ * reports the same condition the same way.
+ */
+static void hub_return_error(GDBusMethodInvocation *inv, int err)
+{
+	g_autofree char *full = NULL;
+	const char *name, *msg;
+
+	switch (err) {
+	case -ENOENT:
+		name = "UnknownWorkout";
+		msg = "no workout by that name (see ListWorkouts)";
+		break;
+	case -EBUSY:
+		name = "Busy";
+		msg = "a workout is already running; stop it first";
+		break;
+	case -ESRCH:
+		name = "NotRunning";
+		msg = "no workout is running";
+		break;
+	case -EALREADY:
+		name = "NotPaused";
+		msg = "the workout is not paused";
+		break;
+	case -EOPNOTSUPP:
+		name = "NotRepStep";
+		msg = "the current step is not a rep step (use Skip)";
+		break;
+	default:
+		name = "Failed";
+		msg = g_strerror(-err);
+		break;
+	}
+	full = g_strconcat(HUB_ERROR_PREFIX, name, NULL);
+	g_dbus_method_invocation_return_dbus_error(inv, full, msg);
+}
+
+static const struct workout *find_workout(struct hub *h, const char *name)
+{
+	guint i;
+
+	for (i = 0; i < h->s.workouts->len; i++) {
+		const struct workout *w = g_ptr_array_index(h->s.workouts, i);
+
+		if (strcmp(w->name, name) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+static void set_status(struct hub *h, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void set_status(struct hub *h, const char *fmt, ...)
+{
+	char buf[sizeof(h->status)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (strcmp(buf, h->status) == 0)
+		return;
+	g_strlcpy(h->status, buf, sizeof(h->status));
+	if (h->s.on_status)
+		h->s.on_status(h->status, h->s.user_data);
+}
+
+static bool is_effort(enum segment_kind kind)
+{
+	return kind == SEGMENT_WORK || kind == SEGMENT_HOLD ||
+	       kind == SEGMENT_REPS;
+}
+
+/* Queues segment @i (and the set it was, if an effort) to the store. */
+static void record_segment(struct hub *h, size_t i)
+{
+	const struct segment *seg = engine_segment(h->engine, i);
+	uint64_t start, end;
+	struct store_segment row;
+	int64_t planned;
+
+	engine_segment_times(h->engine, i, &start, &end);
+	if (!h->s.store || start == 0)
+		return; /* never ran: skipped over, or after a stop */
+	planned = h->wall0_ms + (int64_t)seg->planned_start_ms;
+	row = (struct store_segment){
+		.idx = (uint32_t)i,
+		.kind = segment_kind_to_string(seg->kind),
+		.exercise = seg->exercise,
+		.side = side_to_string(seg->side),
+		.round = seg->round,
+		.rounds = seg->rounds,
+		.set = seg->set,
+		.sets = seg->sets,
+		.planned_start_ms = planned,
+		.planned_end_ms = seg->duration_ms ? planned + seg->duration_ms
+						   : 0,
+		.start_ms = to_wall_ms(h->wall0_ms, h->mono0, start),
+		.end_ms = end ? to_wall_ms(h->wall0_ms, h->mono0, end) : 0,
+		.skipped = h->skipped[i],
+	};
+	store_add_segment(h->s.store, h->session, &row);
+
+	if (is_effort(seg->kind)) {
+		struct store_set set = {
+			.idx = ++h->n_sets,
+			.exercise = seg->exercise,
+			.side = side_to_string(seg->side),
+			.target_reps = seg->kind == SEGMENT_REPS ? seg->reps : 0,
+			/* counted by the motion sensor once one is worn */
+			.reps = -1,
+			.hold_ms = seg->kind == SEGMENT_HOLD && end
+					   ? (uint32_t)((end - start) / 1000000)
+					   : 0,
+			.start_ms = row.start_ms,
+			.end_ms = row.end_ms,
+		};
+		store_add_set(h->s.store, h->session, &set);
+	}
+}
+
+/* Segments that ended since the last call go to the store, in order. */
+static void record_ended(struct hub *h)
+{
+	size_t n = engine_n_segments(h->engine);
+	size_t upto = engine_current(h->engine);
+	enum engine_state st = engine_state(h->engine);
+
+	if (st == ENGINE_FINISHED || st == ENGINE_STOPPED)
+		upto = n;
+	for (; h->recorded < upto; h->recorded++)
+		record_segment(h, h->recorded);
+}
+
+static void schedule_cues(struct hub *h)
+{
+	struct cue cues[32];
+	size_t n, i;
+	int r;
+
+	do {
+		n = engine_take_cues(h->engine, cues, G_N_ELEMENTS(cues));
+		for (i = 0; i < n; i++) {
+			if (cues[i].kind == CUE_DONE) {
+				h->done_seq = cues[i].seq;
+				h->has_done_seq = true;
+			}
+		}
+		r = n ? cue_thread_schedule(h->s.cues, cues, n) : 0;
+		if (r < 0)
+			g_warning("Could not hand %zu cues to the cue thread: "
+				  "%s; they will not sound",
+				  n, g_strerror(-r));
+	} while (n == G_N_ELEMENTS(cues));
+}
+
+static void publish_idle(struct hub *h)
+{
+	GhHub1 *o = h->skel;
+
+	gh_hub1_set_state(o, "idle");
+	gh_hub1_set_workout(o, "");
+	gh_hub1_set_session(o, 0);
+	gh_hub1_set_phase(o, "");
+	gh_hub1_set_exercise(o, "");
+	gh_hub1_set_side(o, "");
+	gh_hub1_set_round(o, 0);
+	gh_hub1_set_rounds(o, 0);
+	gh_hub1_set_set(o, 0);
+	gh_hub1_set_sets(o, 0);
+	gh_hub1_set_target_reps(o, 0);
+	gh_hub1_set_segment(o, 0);
+	gh_hub1_set_segments(o, 0);
+	gh_hub1_set_remaining_ms(o, 0);
+	gh_hub1_set_duration_ms(o, 0);
+	h->shown = SIZE_MAX;
+	set_status(h, "Idle; %u workouts available", h->s.workouts->len);
+}
+
+/* Mirrors the engine's state on D-Bus; signals a new segment once. */
+static void publish(struct hub *h, uint64_t now)
+{
+	GhHub1 *o = h->skel;
+	size_t cur = engine_current(h->engine);
+	enum engine_state st = engine_state(h->engine);
+	const struct segment *seg;
+
+	if (cur >= engine_n_segments(h->engine))
+		return; /* over: finish_session() publishes idle */
+	seg = engine_segment(h->engine, cur);
+	gh_hub1_set_remaining_ms(o, engine_remaining_ms(h->engine, now));
+	if (cur == h->shown && st == h->shown_state)
+		return;
+	gh_hub1_set_state(o, st == ENGINE_PAUSED ? "paused" : "running");
+	h->shown_state = st;
+	if (cur != h->shown) {
+		h->shown = cur;
+		gh_hub1_set_phase(o, segment_kind_to_string(seg->kind));
+		gh_hub1_set_exercise(o, seg->exercise);
+		gh_hub1_set_side(o, side_to_string(seg->side));
+		gh_hub1_set_round(o, seg->round);
+		gh_hub1_set_rounds(o, seg->rounds);
+		gh_hub1_set_set(o, seg->set);
+		gh_hub1_set_sets(o, seg->sets);
+		gh_hub1_set_target_reps(o, seg->kind == SEGMENT_REPS ? seg->reps
+								     : 0);
+		gh_hub1_set_segment(o, (guint)cur);
+		gh_hub1_set_duration_ms(o, seg->duration_ms);
+		gh_hub1_emit_phase_changed(o, segment_kind_to_string(seg->kind),
+					   seg->exercise,
+					   side_to_string(seg->side),
+					   seg->round, seg->rounds,
+					   seg->duration_ms);
+	}
+	set_status(h, "%s %s: %s%s%s (%zu/%zu)",
+		   st == ENGINE_PAUSED ? "Paused" : "Running", h->workout->name,
+		   segment_kind_to_string(seg->kind), *seg->exercise ? " " : "",
+		   seg->exercise, cur + 1, engine_n_segments(h->engine));
+}
+
+static void finish_session(struct hub *h)
+{
+	enum engine_state st = engine_state(h->engine);
+	const char *state = st == ENGINE_FINISHED ? "completed" : "stopped";
+	int64_t ended = to_wall_ms(h->wall0_ms, h->mono0, mono_now());
+
+	if (h->s.store)
+		store_session_end(h->s.store, h->session, state, ended);
+	g_message("Session %" G_GINT64_FORMAT " (%s) %s after %" G_GINT64_FORMAT
+		  " s",
+		  h->session, h->workout->name, state,
+		  (ended - h->wall0_ms) / 1000);
+	gh_hub1_emit_session_ended(h->skel, h->session, state);
+	if (h->grace_timer)
+		g_source_remove(h->grace_timer);
+	h->grace_timer = 0;
+	h->finishing = false;
+	g_source_set_ready_time(h->wake, -1);
+	g_clear_pointer(&h->engine, engine_free);
+	g_clear_pointer(&h->skipped, g_free);
+	h->workout = NULL;
+	publish_idle(h);
+}
+
+static gboolean on_done_grace(gpointer data)
+{
+	struct hub *h = data;
+
+	h->grace_timer = 0;
+	finish_session(h);
+	return G_SOURCE_REMOVE;
+}
+
+/* Next wake-up: the segment's end, or the next whole second before it. */
+static void rearm(struct hub *h, uint64_t now)
+{
+	uint64_t deadline = engine_next_deadline(h->engine);
+	uint64_t wake;
+
+	if (deadline == UINT64_MAX || deadline <= now) {
+		g_source_set_ready_time(h->wake, deadline == UINT64_MAX
+							 ? -1
+							 : 0);
+		return;
+	}
+	/* +1 ms so RemainingMs is read just past the boundary. */
+	wake = now + (deadline - now) % 1000000000u + 1000000u;
+	if (wake > deadline)
+		wake = deadline;
+	/* GLib's monotonic clock is CLOCK_MONOTONIC in microseconds. */
+	g_source_set_ready_time(h->wake, (gint64)((wake + 999) / 1000));
+}
+
+/*
+ * After every engine call: hand out cues, record what ended, publish,
+ * and either rearm the timer or end the session.
+ */
+static void hub_sync(struct hub *h, uint64_t now, bool cancel)
+{
+	enum engine_state st;
+
+	if (cancel)
+		cue_thread_cancel(h->s.cues);
+	schedule_cues(h);
+	record_ended(h);
+	st = engine_state(h->engine);
+	if (st != ENGINE_FINISHED && st != ENGINE_STOPPED) {
+		publish(h, now);
+		rearm(h, now);
+		return;
+	}
+	if (st == ENGINE_FINISHED && h->has_done_seq && !h->finishing) {
+		h->finishing = true;
+		g_source_set_ready_time(h->wake, -1);
+		h->grace_timer = g_timeout_add(HUB_DONE_GRACE_MS,
+					       on_done_grace, h);
+		return;
+	}
+	if (!h->finishing)
+		finish_session(h);
+}
+
+static gboolean on_wake(gpointer data)
+{
+	struct hub *h = data;
+	uint64_t now = mono_now();
+
+	if (h->engine && !h->finishing) {
+		engine_advance(h->engine, now);
+		hub_sync(h, now, false);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean wake_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	g_source_set_ready_time(src, -1);
+	return cb(data);
+}
+
+static GSourceFuncs wake_funcs = {
+	.dispatch = wake_dispatch,
+};
+
+static gboolean on_cues_fired(gint fd, GIOCondition cond, gpointer data)
+{
+	struct hub *h = data;
+	struct cue_fired fired[HUB_DRAIN_MAX];
+	size_t n, i;
+	bool done_in = false;
+
+	n = cue_thread_drain(h->s.cues, fired, G_N_ELEMENTS(fired));
+	for (i = 0; i < n; i++) {
+		const struct cue *c = &fired[i].cue;
+		int64_t late_us = ((int64_t)(fired[i].fired_ns -
+					     c->deadline_ns)) / 1000;
+		const char *kind = cue_kind_to_string(c->kind);
+
+		if (h->s.store && h->cue_session)
+			store_add_cue(h->s.store, h->cue_session, c->seq, kind,
+				      c->segment,
+				      to_wall_ms(h->cue_wall0_ms, h->cue_mono0,
+						 c->deadline_ns),
+				      late_us);
+		gh_hub1_emit_cue(h->skel, kind, c->segment, late_us);
+		if (h->finishing && h->has_done_seq && c->seq == h->done_seq)
+			done_in = true;
+	}
+	if (done_in)
+		finish_session(h);
+	return G_SOURCE_CONTINUE;
+}
+
+static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
+{
+	const struct workout *w;
+	struct engine *e = NULL;
+	uint64_t now;
+	int r;
+
+	if (h->engine)
+		return -EBUSY;
+	w = find_workout(h, name);
+	if (!w)
+		return -ENOENT;
+	r = engine_new(w, &e);
+	if (r < 0)
+		return r;
+	now = mono_now();
+	r = engine_start(e, now);
+	if (r < 0) {
+		engine_free(e);
+		return r;
+	}
+	h->engine = e;
+	h->workout = w;
+	h->mono0 = now;
+	h->wall0_ms = g_get_real_time() / 1000;
+	h->recorded = 0;
+	h->n_sets = 0;
+	h->has_done_seq = false;
+	h->finishing = false;
+	h->shown = SIZE_MAX;
+	h->skipped = g_new0(bool, engine_n_segments(e));
+	h->session = h->s.store ? store_session_begin(h->s.store, w->name,
+						      w->title, h->wall0_ms)
+				: 0;
+	h->cue_session = h->session;
+	h->cue_mono0 = h->mono0;
+	h->cue_wall0_ms = h->wall0_ms;
+	gh_hub1_set_workout(h->skel, w->name);
+	gh_hub1_set_session(h->skel, h->session);
+	gh_hub1_set_segments(h->skel, (guint)engine_n_segments(e));
+	g_message("Session %" G_GINT64_FORMAT ": starting %s (%zu segments, "
+		  "%" G_GUINT64_FORMAT " s planned)",
+		  h->session, w->name, engine_n_segments(e),
+		  engine_planned_ms(e) / 1000);
+	hub_sync(h, now, false);
+	*ret_session = h->session;
+	return 0;
+}
+
+/* Pause, resume, skip, done and stop share this shape. */
+enum hub_op { HUB_PAUSE, HUB_RESUME, HUB_SKIP, HUB_DONE, HUB_STOP };
+
+static int hub_control(struct hub *h, enum hub_op op)
+{
+	uint64_t now = mono_now();
+	size_t cur;
+	int r;
+
+	if (!h->engine || h->finishing)
+		return -ESRCH;
+	cur = engine_current(h->engine);
+	switch (op) {
+	case HUB_PAUSE:
+		r = engine_pause(h->engine, now);
+		break;
+	case HUB_RESUME:
+		r = engine_resume(h->engine, now);
+		if (r == -EINVAL &&
+		    engine_state(h->engine) == ENGINE_RUNNING)
+			r = -EALREADY;
+		break;
+	case HUB_SKIP:
+		if (engine_state(h->engine) != ENGINE_RUNNING)
+			return -ESRCH;
+		r = engine_skip(h->engine, now);
+		break;
+	case HUB_DONE:
+		if (engine_state(h->engine) != ENGINE_RUNNING)
+			return -ESRCH;
+		r = engine_done(h->engine, now);
+		if (r == -EINVAL)
+			r = -EOPNOTSUPP;
+		break;
+	case HUB_STOP:
+		r = engine_stop(h->engine, now);
+		break;
+	default:
+		r = -EINVAL;
+		break;
+	}
+	if (r == -EINVAL)
+		r = -ESRCH;
+	if (r < 0)
+		return r;
+	if ((op == HUB_SKIP || op == HUB_STOP) && cur < engine_n_segments(h->engine))
+		h->skipped[cur] = true;
+	/* Resume adds cues; everything else voids what was scheduled. */
+	hub_sync(h, now, op != HUB_RESUME);
+	return 0;
+}
+
+void hub_stop_session(struct hub *h)
+{
+	if (h && h->engine && !h->finishing)
+		hub_control(h, HUB_STOP);
+	else if (h && h->finishing)
+		finish_session(h);
+}
+
+static gboolean on_list_workouts(GhHub1 *o, GDBusMethodInvocation *inv,
+				 gpointer data)
+{
+	struct hub *h = data;
+	GVariantBuilder b;
+	guint i;
+
+	g_variant_builder_init(&b, G_VARIANT_TYPE("a(sssu)"));
+	for (i = 0; i < h->s.workouts->len; i++) {
+		const struct workout *w = g_ptr_array_index(h->s.workouts, i);
+		struct engine *e = NULL;
+		guint32 secs = 0;
+
+		if (engine_new(w, &e) == 0)
+			secs = (guint32)(engine_planned_ms(e) / 1000);
+		engine_free(e);
+		g_variant_builder_add(&b, "(sssu)", w->name, w->title,
+				      w->description, secs);
+	}
+	gh_hub1_complete_list_workouts(o, inv, g_variant_builder_end(&b));
+	return TRUE;
+}
+
+static gboolean on_start(GhHub1 *o, GDBusMethodInvocation *inv,
+			 const char *name, gpointer data)
+{
+	int64_t session = 0;
+	int r = hub_start(data, name, &session);
+
+	if (r < 0)
+		hub_return_error(inv, r);
+	else
+		gh_hub1_complete_start(o, inv, session);
+	return TRUE;
+}
+
+/* One handler per control method, all through hub_control(). */
+#define CONTROL_HANDLER(fn, op, complete)                                     \
+	static gboolean fn(GhHub1 *o, GDBusMethodInvocation *inv,             \
+			   gpointer data)                                     \
+	{                                                                     \
+		int r = hub_control(data, op);                                \
+		if (r < 0)                                                    \
+			hub_return_error(inv, r);                             \
+		else                                                          \
+			complete(o, inv);                                     \
+		return TRUE;                                                  \
+	}
+CONTROL_HANDLER(on_pause, HUB_PAUSE, gh_hub1_complete_pause)
+CONTROL_HANDLER(on_resume, HUB_RESUME, gh_hub1_complete_resume)
+CONTROL_HANDLER(on_skip, HUB_SKIP, gh_hub1_complete_skip)
+CONTROL_HANDLER(on_done, HUB_DONE, gh_hub1_complete_done)
+CONTROL_HANDLER(on_stop, HUB_STOP, gh_hub1_complete_stop)
+
+struct hub *hub_new(GDBusConnection *bus, const struct hub_setup *setup,
+		    GError **error)
+{
+	struct hub *h = g_new0(struct hub, 1);
+
+	h->bus = g_object_ref(bus);
+	h->s = *setup;
+	h->skel = gh_hub1_skeleton_new();
+	h->wake = g_source_new(&wake_funcs, sizeof(GSource));
+	g_source_set_callback(h->wake, on_wake, h, NULL);
+	g_source_set_name(h->wake, "gymhub segment timer");
+	g_source_attach(h->wake, NULL);
+	h->cue_watch = g_unix_fd_add(cue_thread_fd(h->s.cues), G_IO_IN,
+				     on_cues_fired, h);
+
+	g_signal_connect(h->skel, "handle-list-workouts",
+			 G_CALLBACK(on_list_workouts), h);
+	g_signal_connect(h->skel, "handle-start", G_CALLBACK(on_start), h);
+	g_signal_connect(h->skel, "handle-pause", G_CALLBACK(on_pause), h);
+	g_signal_connect(h->skel, "handle-resume", G_CALLBACK(on_resume), h);
+	g_signal_connect(h->skel, "handle-skip", G_CALLBACK(on_skip), h);
+	g_signal_connect(h->skel, "handle-done", G_CALLBACK(on_done), h);
+	g_signal_connect(h->skel, "handle-stop", G_CALLBACK(on_stop), h);
+
+	gh_hub1_set_buzzer(h->skel, h->s.buzzer_name);
+	publish_idle(h);
+	if (!g_dbus_interface_skeleton_export(
+		    G_DBUS_INTERFACE_SKELETON(h->skel), bus, HUB_OBJECT_PATH,
+		    error)) {
+		hub_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hub_free(struct hub *h)
+{
+	if (!h)
+		return;
+	if (h->engine)
+		finish_session(h);
+	if (h->grace_timer)
+		g_source_remove(h->grace_timer);
+	if (h->cue_watch)
+		g_source_remove(h->cue_watch);
+	if (h->wake) {
+		g_source_destroy(h->wake);
+		g_source_unref(h->wake);
+	}
+	if (h->skel) {
+		if (g_dbus_interface_skeleton_get_connection(
+			    G_DBUS_INTERFACE_SKELETON(h->skel)))
+			g_dbus_interface_skeleton_unexport(
+				G_DBUS_INTERFACE_SKELETON(h->skel));
+		g_object_unref(h->skel);
+	}
+	g_clear_object(&h->bus);
+	g_free(h);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hub.h - the org.gymhub.Hub1 object: runs one workout at a time through
+ * the engine, hands its cues to the cue thread, records it in the store
+ * and publishes its state on D-Bus.
+ *
+ * Glue: main thread only, on the default GMainContext.
+ */
+#ifndef GYMHUB_HUB_H
+#define GYMHUB_HUB_H
+
+#include <gio/gio.h>
+
+#include "cue-thread.h"
+#include "store.h"
+
+#define HUB_BUS_NAME	"org.gymhub.Hub1"
+#define HUB_OBJECT_PATH "/org/gymhub/Hub1"
+
+struct hub;
+
+/* Called whenever the one-line status for sd_notify(STATUS=) changes. */
+typedef void (*hub_status_fn)(const char *status, void *user_data);
+
+struct hub_setup {
+	GPtrArray *workouts;	 /* struct workout *, borrowed */
+	struct store *store;	 /* NULL: run without recording */
+	struct cue_thread *cues; /* borrowed */
+	const char *buzzer_name; /* for the Buzzer property */
+	hub_status_fn on_status;
+	void *user_data;
+};
+
+/* Exports the object on @bus. */
+struct hub *hub_new(GDBusConnection *bus, const struct hub_setup *setup,
+		    GError **error);
+/* Ends a running session as "stopped" (SIGTERM); no-op when idle. */
+void hub_stop_session(struct hub *hub);
+void hub_free(struct hub *hub); /* accepts NULL */
+
+#endif
