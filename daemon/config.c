@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c - gymhub.conf, see config.h. Every key and its default is
+ * documented in config/gymhub.conf; tests/test-config.c checks that the
+ * documented defaults are the ones below.
+ */
+#include <string.h>
+
+#include "config.h"
+#include "keyfile-lines.h"
+
+#define DEFAULT_DATABASE "/var/lib/gymhub/gymhub.db"
+
+static const char *const hub_keys[] = {"database", "workouts", NULL};
+static const char *const cues_keys[] = {"countdown", "halfway", "last10", NULL};
+static const char *const buzzer_keys[] = {
+	"backend",   "chip",	 "line",	"active-low",
+	"pwm-sysfs", "pwm-chip", "pwm-channel", NULL};
+static const char *const realtime_keys[] = {"sched-fifo", "priority",
+					    "lock-memory", NULL};
+
+static const struct {
+	const char *name;
+	const char *const *keys;
+} known_groups[] = {
+	{"hub", hub_keys},
+	{"cues", cues_keys},
+	{"buzzer", buzzer_keys},
+	{"realtime", realtime_keys},
+};
+
+static const char *const group_names[] = {"hub", "cues", "buzzer", "realtime",
+					  NULL};
+
+/* Indexed by enum config_buzzer. */
+static const char *const buzzer_names[] = {
+	[CONFIG_BUZZER_NONE] = "none",
+	[CONFIG_BUZZER_GPIO] = "gpio",
+	[CONFIG_BUZZER_PWM] = "pwm",
+	[CONFIG_BUZZER_SIM] = "sim",
+};
+
+struct config *config_new_default(void)
+{
+	struct config *c = g_new0(struct config, 1);
+	const char *dirs[] = {GYMHUB_DATADIR "/workouts",
+			      GYMHUB_SYSCONFDIR "/workouts", NULL};
+
+	c->database = g_strdup(DEFAULT_DATABASE);
+	c->workout_dirs = g_strdupv((char **)dirs);
+	c->countdown_s = 3;
+	c->halfway = false;
+	c->last10 = false;
+	c->buzzer = CONFIG_BUZZER_GPIO;
+	c->gpio_chip = g_strdup("gpiochip0");
+	/* BCM 17 is header pin 11, next to a ground on pin 9. */
+	c->gpio_line = 17;
+	c->active_low = false;
+	c->pwm_sysfs = g_strdup("/sys/class/pwm");
+	c->pwm_chip = 0;
+	c->pwm_channel = 0;
+	c->sched_fifo = true;
+	c->rt_priority = 50;
+	c->lock_memory = true;
+	return c;
+}
+
+void config_free(struct config *c)
+{
+	if (!c)
+		return;
+	g_free(c->database);
+	g_strfreev(c->workout_dirs);
+	g_free(c->gpio_chip);
+	g_free(c->pwm_sysfs);
+	g_free(c);
+}
+
+static const char *const *keys_of(const char *group)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(known_groups); i++)
+		if (strcmp(known_groups[i].name, group) == 0)
+			return known_groups[i].keys;
+	return NULL;
+}
+
+static bool is_one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A misspelt key must not silently leave its default in place, so every
+ * group and key is checked against the known ones, in file order.
+ */
+static bool check_names(const struct keyfile_lines *kl, GError **error)
+{
+	const char *const *g, *const *k, *const *known;
+	const char *hint;
+
+	for (g = keyfile_lines_groups(kl); *g; g++) {
+		known = keys_of(*g);
+		if (!known) {
+			hint = keyfile_lines_closest(*g, group_names);
+			keyfile_lines_set_error_at(
+				kl, error, KEYFILE_LINES_ERROR_UNKNOWN,
+				keyfile_lines_group_line(kl, *g),
+				"unknown group [%s]%s%s%s", *g,
+				hint ? "; did you mean [" : "",
+				hint ? hint : "", hint ? "]?" : "");
+			return false;
+		}
+		for (k = keyfile_lines_keys(kl, *g); *k; k++) {
+			if (is_one_of(*k, known))
+				continue;
+			hint = keyfile_lines_closest(*k, known);
+			keyfile_lines_set_error_at(
+				kl, error, KEYFILE_LINES_ERROR_UNKNOWN,
+				keyfile_lines_key_line(kl, *g, *k),
+				"unknown key '%s' in [%s]%s%s%s", *k, *g,
+				hint ? "; did you mean '" : "",
+				hint ? hint : "", hint ? "'?" : "");
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool get_buzzer(const struct keyfile_lines *kl, struct config *c,
+		       GError **error)
+{
+	g_autofree char *s = NULL;
+	size_t i;
+
+	if (!keyfile_lines_get_string(kl, "buzzer", "backend", 0, &s, error))
+		return false;
+	if (!s)
+		return true;
+	for (i = 0; i < G_N_ELEMENTS(buzzer_names); i++) {
+		if (strcmp(s, buzzer_names[i]) == 0) {
+			c->buzzer = (enum config_buzzer)i;
+			return true;
+		}
+	}
+	keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID,
+				"buzzer", "backend",
+				"expected gpio, pwm, sim or none, got '%s'", s);
+	return false;
+}
+
+static bool read_values(const struct keyfile_lines *kl, struct config *c,
+			GError **error)
+{
+	uint32_t prio = (uint32_t)c->rt_priority;
+
+	if (!keyfile_lines_get_string(kl, "hub", "database", 0, &c->database,
+				      error) ||
+	    !keyfile_lines_get_list(kl, "hub", "workouts", 0, &c->workout_dirs,
+				    error))
+		return false;
+	/* More than 10 s of beeps stops being a countdown. */
+	if (!keyfile_lines_get_uint(kl, "cues", "countdown", 0, 10,
+				    &c->countdown_s, error) ||
+	    !keyfile_lines_get_bool(kl, "cues", "halfway", &c->halfway,
+				    error) ||
+	    !keyfile_lines_get_bool(kl, "cues", "last10", &c->last10, error))
+		return false;
+	/*
+	 * Line 511: the largest line offset of any Raspberry Pi GPIO chip
+	 * (BCM2711/2712 chips have 54-58 lines; expanders fewer).
+	 */
+	if (!get_buzzer(kl, c, error) ||
+	    !keyfile_lines_get_string(kl, "buzzer", "chip", 0, &c->gpio_chip,
+				      error) ||
+	    !keyfile_lines_get_uint(kl, "buzzer", "line", 0, 511, &c->gpio_line,
+				    error) ||
+	    !keyfile_lines_get_bool(kl, "buzzer", "active-low", &c->active_low,
+				    error) ||
+	    !keyfile_lines_get_string(kl, "buzzer", "pwm-sysfs", 0,
+				      &c->pwm_sysfs, error) ||
+	    !keyfile_lines_get_uint(kl, "buzzer", "pwm-chip", 0, 255,
+				    &c->pwm_chip, error) ||
+	    !keyfile_lines_get_uint(kl, "buzzer", "pwm-channel", 0, 255,
+				    &c->pwm_channel, error))
+		return false;
+	/* sched(7): SCHED_FIFO priorities are 1 (low) to 99 (high). */
+	if (!keyfile_lines_get_bool(kl, "realtime", "sched-fifo",
+				    &c->sched_fifo, error) ||
+	    !keyfile_lines_get_uint(kl, "realtime", "priority", 1, 99, &prio,
+				    error) ||
+	    !keyfile_lines_get_bool(kl, "realtime", "lock-memory",
+				    &c->lock_memory, error))
+		return false;
+	c->rt_priority = (int)prio;
+	return true;
+}
+
+struct config *config_load(const char *path, bool must_exist, GError **error)
+{
+	g_autoptr(GError) read_error = NULL;
+	g_autofree char *data = NULL;
+	struct keyfile_lines *kl = NULL;
+	struct config *c = config_new_default();
+	gsize len;
+
+	if (!g_file_get_contents(path, &data, &len, &read_error)) {
+		if (!must_exist && g_error_matches(read_error, G_FILE_ERROR,
+						   G_FILE_ERROR_NOENT))
+			return c;
+		/* GLib's message names the file and the reason. */
+		g_propagate_error(error, g_steal_pointer(&read_error));
+		goto fail;
+	}
+	kl = keyfile_lines_new(data, len, path, error);
+	if (!kl || !check_names(kl, error) || !read_values(kl, c, error))
+		goto fail;
+	keyfile_lines_free(kl);
+	return c;
+fail:
+	keyfile_lines_free(kl);
+	config_free(c);
+	return NULL;
+}
