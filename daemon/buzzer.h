@@ -54,5 +54,7 @@ struct buzzer_edge {
  */
 size_t buzzer_sim_count(const struct buzzer *b);
 const struct buzzer_edge *buzzer_sim_edges(const struct buzzer *b);
+/* Sim backend only: edges past @capacity, counted but not kept; any thread. */
+uint64_t buzzer_sim_dropped(const struct buzzer *b);
 
 #endif

@@ -14,8 +14,14 @@
 
 #include "cue.h"
 
-#define T(on, off, hz) {(on), (off), (hz)}
-#define END_OF_PATTERN {0, 0, 0}
+#define T(on, off, hz)            \
+	{                         \
+		(on), (off), (hz) \
+	}
+#define END_OF_PATTERN  \
+	{               \
+		0, 0, 0 \
+	}
 
 static const struct cue_tone patterns[CUE_KIND_MAX][CUE_PATTERN_MAX + 1] = {
 	[CUE_COUNTDOWN] = {T(80, 0, 2000), END_OF_PATTERN},
@@ -23,16 +29,19 @@ static const struct cue_tone patterns[CUE_KIND_MAX][CUE_PATTERN_MAX + 1] = {
 	[CUE_HALFWAY] = {T(80, 120, 1800), T(80, 0, 1800), END_OF_PATTERN},
 	[CUE_LAST10] = {T(250, 150, 2200), T(80, 0, 2200), END_OF_PATTERN},
 	[CUE_END] = {T(300, 150, 1500), T(300, 0, 1500), END_OF_PATTERN},
-	[CUE_SWITCH] = {T(100, 100, 2000), T(100, 100, 2000),
-			T(100, 0, 2000), END_OF_PATTERN},
-	[CUE_DONE] = {T(400, 100, 2500), T(400, 100, 2000),
-		      T(800, 0, 1500), END_OF_PATTERN},
+	[CUE_SWITCH] = {T(100, 100, 2000), T(100, 100, 2000), T(100, 0, 2000),
+			END_OF_PATTERN},
+	[CUE_DONE] = {T(400, 100, 2500), T(400, 100, 2000), T(800, 0, 1500),
+		      END_OF_PATTERN},
 };
 
 static const char *const names[CUE_KIND_MAX] = {
-	[CUE_COUNTDOWN] = "countdown", [CUE_START] = "start",
-	[CUE_HALFWAY] = "halfway",     [CUE_LAST10] = "last10",
-	[CUE_END] = "end",	       [CUE_SWITCH] = "switch",
+	[CUE_COUNTDOWN] = "countdown",
+	[CUE_START] = "start",
+	[CUE_HALFWAY] = "halfway",
+	[CUE_LAST10] = "last10",
+	[CUE_END] = "end",
+	[CUE_SWITCH] = "switch",
 	[CUE_DONE] = "done",
 };
 

@@ -43,7 +43,7 @@ struct hub {
 	size_t recorded;  /* segments [0, recorded) are queued to the store */
 	size_t shown;	  /* segment published on D-Bus; SIZE_MAX: none */
 	enum engine_state shown_state;
-	bool *skipped;	  /* per segment: ended by skip or stop */
+	bool *skipped; /* per segment: ended by skip or stop */
 	uint32_t n_sets;
 	/*
 	 * The final cue is reported after the engine already finished; the
@@ -174,8 +174,8 @@ static void record_segment(struct hub *h, size_t i)
 		.set = seg->set,
 		.sets = seg->sets,
 		.planned_start_ms = planned,
-		.planned_end_ms = seg->duration_ms ? planned + seg->duration_ms
-						   : 0,
+		.planned_end_ms =
+			seg->duration_ms ? planned + seg->duration_ms : 0,
 		.start_ms = to_wall_ms(h->wall0_ms, h->mono0, start),
 		.end_ms = end ? to_wall_ms(h->wall0_ms, h->mono0, end) : 0,
 		.skipped = h->skipped[i],
@@ -187,7 +187,8 @@ static void record_segment(struct hub *h, size_t i)
 			.idx = ++h->n_sets,
 			.exercise = seg->exercise,
 			.side = side_to_string(seg->side),
-			.target_reps = seg->kind == SEGMENT_REPS ? seg->reps : 0,
+			.target_reps =
+				seg->kind == SEGMENT_REPS ? seg->reps : 0,
 			/* counted by the motion sensor once one is worn */
 			.reps = -1,
 			.hold_ms = seg->kind == SEGMENT_HOLD && end
@@ -287,11 +288,10 @@ static void publish(struct hub *h, uint64_t now)
 								     : 0);
 		gh_hub1_set_segment(o, (guint)cur);
 		gh_hub1_set_duration_ms(o, seg->duration_ms);
-		gh_hub1_emit_phase_changed(o, segment_kind_to_string(seg->kind),
-					   seg->exercise,
-					   side_to_string(seg->side),
-					   seg->round, seg->rounds,
-					   seg->duration_ms);
+		gh_hub1_emit_phase_changed(
+			o, segment_kind_to_string(seg->kind), seg->exercise,
+			side_to_string(seg->side), seg->round, seg->rounds,
+			seg->duration_ms);
 	}
 	set_status(h, "%s %s: %s%s%s (%zu/%zu)",
 		   st == ENGINE_PAUSED ? "Paused" : "Running", h->workout->name,
@@ -339,9 +339,8 @@ static void rearm(struct hub *h, uint64_t now)
 	uint64_t wake;
 
 	if (deadline == UINT64_MAX || deadline <= now) {
-		g_source_set_ready_time(h->wake, deadline == UINT64_MAX
-							 ? -1
-							 : 0);
+		g_source_set_ready_time(h->wake,
+					deadline == UINT64_MAX ? -1 : 0);
 		return;
 	}
 	/* +1 ms so RemainingMs is read just past the boundary. */
@@ -373,8 +372,8 @@ static void hub_sync(struct hub *h, uint64_t now, bool cancel)
 	if (st == ENGINE_FINISHED && h->has_done_seq && !h->finishing) {
 		h->finishing = true;
 		g_source_set_ready_time(h->wake, -1);
-		h->grace_timer = g_timeout_add(HUB_DONE_GRACE_MS,
-					       on_done_grace, h);
+		h->grace_timer =
+			g_timeout_add(HUB_DONE_GRACE_MS, on_done_grace, h);
 		return;
 	}
 	if (!h->finishing)
@@ -413,8 +412,8 @@ static gboolean on_cues_fired(gint fd, GIOCondition cond, gpointer data)
 	n = cue_thread_drain(h->s.cues, fired, G_N_ELEMENTS(fired));
 	for (i = 0; i < n; i++) {
 		const struct cue *c = &fired[i].cue;
-		int64_t late_us = ((int64_t)(fired[i].fired_ns -
-					     c->deadline_ns)) / 1000;
+		int64_t late_us =
+			((int64_t)(fired[i].fired_ns - c->deadline_ns)) / 1000;
 		const char *kind = cue_kind_to_string(c->kind);
 
 		if (h->s.store && h->cue_session)
@@ -482,7 +481,13 @@ static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
 }
 
 /* Pause, resume, skip, done and stop share this shape. */
-enum hub_op { HUB_PAUSE, HUB_RESUME, HUB_SKIP, HUB_DONE, HUB_STOP };
+enum hub_op {
+	HUB_PAUSE,
+	HUB_RESUME,
+	HUB_SKIP,
+	HUB_DONE,
+	HUB_STOP
+};
 
 static int hub_control(struct hub *h, enum hub_op op)
 {
@@ -499,8 +504,7 @@ static int hub_control(struct hub *h, enum hub_op op)
 		break;
 	case HUB_RESUME:
 		r = engine_resume(h->engine, now);
-		if (r == -EINVAL &&
-		    engine_state(h->engine) == ENGINE_RUNNING)
+		if (r == -EINVAL && engine_state(h->engine) == ENGINE_RUNNING)
 			r = -EALREADY;
 		break;
 	case HUB_SKIP:
@@ -526,7 +530,8 @@ static int hub_control(struct hub *h, enum hub_op op)
 		r = -ESRCH;
 	if (r < 0)
 		return r;
-	if ((op == HUB_SKIP || op == HUB_STOP) && cur < engine_n_segments(h->engine))
+	if ((op == HUB_SKIP || op == HUB_STOP) &&
+	    cur < engine_n_segments(h->engine))
 		h->skipped[cur] = true;
 	/* Resume adds cues; everything else voids what was scheduled. */
 	hub_sync(h, now, op != HUB_RESUME);
@@ -578,16 +583,16 @@ static gboolean on_start(GhHub1 *o, GDBusMethodInvocation *inv,
 }
 
 /* One handler per control method, all through hub_control(). */
-#define CONTROL_HANDLER(fn, op, complete)                                     \
-	static gboolean fn(GhHub1 *o, GDBusMethodInvocation *inv,             \
-			   gpointer data)                                     \
-	{                                                                     \
-		int r = hub_control(data, op);                                \
-		if (r < 0)                                                    \
-			hub_return_error(inv, r);                             \
-		else                                                          \
-			complete(o, inv);                                     \
-		return TRUE;                                                  \
+#define CONTROL_HANDLER(fn, op, complete)                         \
+	static gboolean fn(GhHub1 *o, GDBusMethodInvocation *inv, \
+			   gpointer data)                         \
+	{                                                         \
+		int r = hub_control(data, op);                    \
+		if (r < 0)                                        \
+			hub_return_error(inv, r);                 \
+		else                                              \
+			complete(o, inv);                         \
+		return TRUE;                                      \
 	}
 CONTROL_HANDLER(on_pause, HUB_PAUSE, gh_hub1_complete_pause)
 CONTROL_HANDLER(on_resume, HUB_RESUME, gh_hub1_complete_resume)

@@ -149,8 +149,7 @@ static bool claim_name(struct daemon *d, GError **error)
 		"org.freedesktop.DBus", "RequestName",
 		g_variant_new("(su)", HUB_BUS_NAME,
 			      4 /* DBUS_NAME_FLAG_DO_NOT_QUEUE */),
-		G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-		error);
+		G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
 	if (!reply)
 		return false;
 	g_variant_get(reply, "(u)", &result);
@@ -179,7 +178,7 @@ static enum config_buzzer parse_buzzer_opt(const char *s, GError **error)
 	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
 		    "--buzzer: unknown backend '%s' (gpio, pwm, sim or none)",
 		    s);
-	return (enum config_buzzer)-1;
+	return (enum config_buzzer) - 1;
 }
 
 /* Edges the simulated buzzer keeps: ~20 minutes of cues. */
@@ -246,8 +245,8 @@ static bool load_workouts(struct daemon *d, GError **error)
 	for (p = opt_workout_dirs; p && *p; p++)
 		g_ptr_array_add(dirs, *p);
 	g_ptr_array_add(dirs, NULL);
-	d->workouts = workout_file_load_dirs(
-		(const char *const *)dirs->pdata, &def, errors);
+	d->workouts = workout_file_load_dirs((const char *const *)dirs->pdata,
+					     &def, errors);
 	for (i = 0; i < errors->len; i++)
 		g_warning("Workout left out: %s",
 			  (char *)g_ptr_array_index(errors, i));
@@ -264,8 +263,7 @@ static int check_config(struct daemon *d)
 	guint i;
 
 	printf("config: %s\ndatabase: %s\nworkouts:\n",
-	       opt_config ? opt_config : CONFIG_DEFAULT_PATH,
-	       d->cfg->database);
+	       opt_config ? opt_config : CONFIG_DEFAULT_PATH, d->cfg->database);
 	for (i = 0; i < d->workouts->len; i++) {
 		const struct workout *w = g_ptr_array_index(d->workouts, i);
 
@@ -299,9 +297,10 @@ static int setup(struct daemon *d, GError **error)
 		d->store = NULL;
 		d->store_failing = true;
 	} else if (recovered) {
-		g_message("Closed %u session(s) interrupted by a crash or power "
-			  "cut as 'recovered'; what was recorded is kept",
-			  recovered);
+		g_message(
+			"Closed %u session(s) interrupted by a crash or power "
+			"cut as 'recovered'; what was recorded is kept",
+			recovered);
 	}
 
 	r = open_buzzer(d);
@@ -355,8 +354,7 @@ static void teardown(struct daemon *d)
 	/* store_close() commits what the last session queued. */
 	store_close(d->store);
 	if (d->name_lost_sub)
-		g_dbus_connection_signal_unsubscribe(d->bus,
-						     d->name_lost_sub);
+		g_dbus_connection_signal_unsubscribe(d->bus, d->name_lost_sub);
 	if (d->bus)
 		g_dbus_connection_flush_sync(d->bus, NULL, NULL);
 	g_clear_object(&d->bus);
@@ -377,9 +375,10 @@ int main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	ctx = g_option_context_new("- gymhub hub daemon");
 	g_option_context_set_summary(
-		ctx, "Runs interval and hold workouts with buzzer cues, records "
-		     "them in SQLite\nand serves org.gymhub.Hub1 on D-Bus "
-		     "(control it with gymhubctl).");
+		ctx,
+		"Runs interval and hold workouts with buzzer cues, records "
+		"them in SQLite\nand serves org.gymhub.Hub1 on D-Bus "
+		"(control it with gymhubctl).");
 	g_option_context_add_main_entries(ctx, options, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "gymhubd: %s\nTry 'gymhubd --help'.\n",
@@ -387,8 +386,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc > 1) {
-		fprintf(stderr, "gymhubd: unexpected argument '%s'\n"
-				"Try 'gymhubd --help'.\n",
+		fprintf(stderr,
+			"gymhubd: unexpected argument '%s'\n"
+			"Try 'gymhubd --help'.\n",
 			argv[1]);
 		return 2;
 	}

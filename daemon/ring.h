@@ -23,6 +23,12 @@ void ring_free(struct ring *r); /* accepts NULL */
 
 /* Producer: copies @elem in. false (and counts a drop) when full. */
 bool ring_push(struct ring *r, const void *elem);
+/*
+ * Producer: free slots; at least this many pushes in a row will succeed
+ * (the consumer can only make room). Lets a producer queue a batch
+ * all-or-nothing.
+ */
+size_t ring_space(const struct ring *r);
 /* Consumer: copies the oldest element out. false when empty. */
 bool ring_pop(struct ring *r, void *ret_elem);
 

@@ -122,11 +122,10 @@ static void start_bus(struct env *e, bool system_policy)
 	write_file(conf, text);
 	conf_arg = g_strdup_printf("--config-file=%s", conf);
 	argv[3] = conf_arg;
-	if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
-				      G_SPAWN_SEARCH_PATH |
-					      G_SPAWN_DO_NOT_REAP_CHILD,
-				      NULL, NULL, &e->bus_pid, NULL, &out_fd,
-				      NULL, &error))
+	if (!g_spawn_async_with_pipes(
+		    NULL, (char **)argv, NULL,
+		    G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+		    &e->bus_pid, NULL, &out_fd, NULL, &error))
 		fail_msg("dbus-daemon: %s", error->message);
 	n = read(out_fd, buf, sizeof(buf) - 1);
 	close(out_fd);
@@ -179,11 +178,10 @@ static GPid spawn_daemon(struct env *e, int *ret_err_fd)
 	g_ptr_array_add(argv, "--bus");
 	g_ptr_array_add(argv, e->bus_addr);
 	g_ptr_array_add(argv, NULL);
-	if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
-				      G_SPAWN_DO_NOT_REAP_CHILD |
-					      G_SPAWN_SEARCH_PATH,
-				      NULL, NULL, &pid, NULL, NULL, ret_err_fd,
-				      &error))
+	if (!g_spawn_async_with_pipes(
+		    NULL, (char **)argv->pdata, NULL,
+		    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+		    &pid, NULL, NULL, ret_err_fd, &error))
 		fail_msg("spawn gymhubd: %s", error->message);
 	return pid;
 }
@@ -241,8 +239,8 @@ static int ctl_as(struct env *e, uid_t uid, char **ret_out, ...)
 	va_end(ap);
 	g_ptr_array_add(argv, NULL);
 	if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, 0,
-			  uid ? drop_to_user : NULL,
-			  GUINT_TO_POINTER(uid), &out, &err, &status, &error))
+			  uid ? drop_to_user : NULL, GUINT_TO_POINTER(uid),
+			  &out, &err, &status, &error))
 		fail_msg("spawn gymhubctl: %s", error->message);
 	if (err && *err)
 		fprintf(stderr, "  gymhubctl stderr: %s", err);
@@ -318,10 +316,11 @@ static int setup_env(void **state, bool system_policy)
 	chmod(e->dir, 0755);
 	e->db = g_build_filename(e->dir, "gymhub.db", NULL);
 	e->conf = g_build_filename(e->dir, "gymhub.conf", NULL);
-	text = g_strdup_printf("[hub]\ndatabase=%s\nworkouts=%s/tests/workouts\n"
-			       "[buzzer]\nbackend=sim\n"
-			       "[realtime]\nsched-fifo=false\nlock-memory=false\n",
-			       e->db, cwd);
+	text = g_strdup_printf(
+		"[hub]\ndatabase=%s\nworkouts=%s/tests/workouts\n"
+		"[buzzer]\nbackend=sim\n"
+		"[realtime]\nsched-fifo=false\nlock-memory=false\n",
+		e->db, cwd);
 	write_file(e->conf, text);
 	start_bus(e, system_policy);
 	*state = e;
@@ -369,8 +368,8 @@ static void test_workout_runs_to_completion(void **state)
 	struct env *e = *state;
 	g_autofree char *out = NULL;
 	struct sq_detail *d;
-	static const char *const want[] = {"countdown", "start", "end",
-					   "start", "done"};
+	static const char *const want[] = {"countdown", "start", "end", "start",
+					   "done"};
 	size_t i;
 
 	start_daemon(e);
@@ -398,7 +397,8 @@ static void test_workout_runs_to_completion(void **state)
 	 * not shorten or stretch them: the engine starts each at the
 	 * previous one's planned end). */
 	for (i = 0; i < d->n_segments; i++)
-		assert_int_equal(d->segments[i].end_ms - d->segments[i].start_ms,
+		assert_int_equal(d->segments[i].end_ms -
+					 d->segments[i].start_ms,
 				 d->segments[i].planned_end_ms -
 					 d->segments[i].planned_start_ms);
 	sq_detail_free(d);
@@ -582,8 +582,7 @@ static void test_policy_refuses_outsiders(void **state)
 		skip();
 	}
 	start_daemon(e);
-	assert_int_equal(ctl_as(e, pw->pw_uid, &out, "start", "long", NULL),
-			 5);
+	assert_int_equal(ctl_as(e, pw->pw_uid, &out, "start", "long", NULL), 5);
 	g_clear_pointer(&out, g_free);
 	assert_int_equal(ctl_as(e, pw->pw_uid, &out, "status", NULL), 0);
 	assert_non_null(strstr(out, "idle"));
