@@ -212,7 +212,11 @@ run-tests: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(PROGRAMS)
 install: all
 	install -Dm755 $(B)/gymhubd $(DESTDIR)$(SBINDIR)/gymhubd
 	install -Dm755 $(B)/gymhubctl $(DESTDIR)$(BINDIR)/gymhubctl
-	install -Dm644 config/gymhub.conf $(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf
+	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub
+	sed -e 's|/usr/local/share/gymhub|$(DATADIR)/gymhub|g' \
+	    -e 's|/etc/gymhub/|$(SYSCONFDIR)/gymhub/|g' config/gymhub.conf \
+	    > $(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf
 	install -d $(DESTDIR)$(DATADIR)/gymhub/workouts
 	install -m644 config/workouts/*.conf $(DESTDIR)$(DATADIR)/gymhub/workouts/
 	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub/workouts
