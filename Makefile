@@ -9,6 +9,9 @@
 # are there: as root on Debian they install what is missing with apt-get,
 # otherwise they print the apt-get line to run.
 
+.SECONDEXPANSION:
+SHELL = /bin/bash
+
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
@@ -27,7 +30,7 @@ GH_WARN   = -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
 ifeq ($(WERROR),1)
 GH_WARN  += -Werror
 endif
-GH_CFLAGS = -std=gnu17 $(GH_WARN) -D_GNU_SOURCE -pthread \
+GH_CFLAGS = $(GH_CFLAGS_EXTRA) -std=gnu17 $(GH_WARN) -D_GNU_SOURCE -pthread \
 	    -DGYMHUB_DATADIR='"$(DATADIR)/gymhub"' \
 	    -DGYMHUB_SYSCONFDIR='"$(SYSCONFDIR)/gymhub"' \
 	    -Idaemon -I$(B)/gen -MMD -MP
@@ -85,6 +88,12 @@ UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-cue-thread $(B)/tests/test-config \
 	     $(B)/tests/test-store $(B)/tests/test-export
 INTEGRATION_TESTS = $(B)/tests/test-daemon
+# Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
+# corpus make check replays through a plain driver.
+FUZZ_TARGETS = config workout-file
+FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
+FUZZ_OBJ_config = $(CONFIG_OBJ)
+FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
 BENCHES = $(B)/tests/bench-cues
 
 # --- build -----------------------------------------------------------------
@@ -128,6 +137,10 @@ $(B)/tests/test-export: $(B)/tests/test-export.o $(EXPORT_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(JSON_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-daemon: $(B)/tests/test-daemon.o $(QUERY_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/fuzz-%.o \
+		$$(FUZZ_OBJ_$$*)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS)
+
 $(B)/tests/bench-cues: $(B)/tests/bench-cues.o $(CUETHR_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GPIOD_LIBS) -lm
 
@@ -162,6 +175,32 @@ deps:
 
 # --- user-facing targets ---------------------------------------------------
 .PHONY: demo check check-sanitize check-valgrind fuzz bench format-check
+
+# libFuzzer (clang) for FUZZ_SECONDS per target; new inputs land in
+# build/fuzz/corpus-NAME; copy the interesting ones into tests/fuzz/corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=undefined
+fuzz:
+	+@$(MAKE) --no-print-directory EXTRA_DEPS="clang libclang-rt-14-dev" deps
+	+@$(MAKE) --no-print-directory CC=clang B=build/fuzz \
+		GH_CFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" \
+		$(FUZZ_TARGETS:%=build/fuzz/tests/fuzz/fuzz-%.o) \
+		$(sort $(subst $(B)/,build/fuzz/,$(CONFIG_OBJ) $(ENGINE_OBJ)))
+	@for t in $(FUZZ_TARGETS); do \
+		objs=$$($(MAKE) --no-print-directory -s B=build/fuzz print-fuzz-obj-$$t); \
+		clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-$$t build/fuzz/tests/fuzz/fuzz-$$t.o \
+			$$objs $(GLIB_LIBS) || exit 1; \
+		mkdir -p build/fuzz/corpus-$$t; \
+		echo "== fuzz-$$t for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 build/fuzz/corpus-$$t \
+			tests/fuzz/corpus/$$t 2>&1 | \
+			grep -E 'stat::number_of_executed_units|ERROR|crash|Done' ; \
+		[ $${PIPESTATUS[0]:-0} -eq 0 ] || exit 1; \
+	done
+print-fuzz-obj-%:
+	@echo $(FUZZ_OBJ_$*)
 demo: deps
 	+@$(MAKE) --no-print-directory all
 	@B=$(B) sh hub-ui/gymhub-demo
@@ -194,8 +233,14 @@ format-check:
 VALGRIND_CMD = valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite --quiet
 .PHONY: run-tests
-run-tests: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(PROGRAMS)
+run-tests: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(PROGRAMS) $(FUZZ_REPLAYS)
 	@pass=0; fail=0; \
+	for t in $(FUZZ_TARGETS); do \
+		echo "== replay tests/fuzz/corpus/$$t"; \
+		if $(B)/tests/fuzz/replay-$$t tests/fuzz/corpus/$$t; then \
+			pass=$$((pass+1)); \
+		else fail=$$((fail+1)); echo "FAILED: replay $$t"; fi; \
+	done; \
 	for t in $(UNIT_TESTS) $(INTEGRATION_TESTS); do \
 		echo "== $$t"; \
 		if [ "$(VALGRIND)" = 1 ]; then \

@@ -200,29 +200,34 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 	return true;
 }
 
+struct config *config_parse(const char *data, size_t len, const char *origin,
+			    GError **error)
+{
+	struct keyfile_lines *kl = NULL;
+	struct config *c = config_new_default();
+
+	kl = keyfile_lines_new(data, len, origin, error);
+	if (!kl || !check_names(kl, error) || !read_values(kl, c, error)) {
+		config_free(c);
+		c = NULL;
+	}
+	keyfile_lines_free(kl);
+	return c;
+}
+
 struct config *config_load(const char *path, bool must_exist, GError **error)
 {
 	g_autoptr(GError) read_error = NULL;
 	g_autofree char *data = NULL;
-	struct keyfile_lines *kl = NULL;
-	struct config *c = config_new_default();
 	gsize len;
 
 	if (!g_file_get_contents(path, &data, &len, &read_error)) {
 		if (!must_exist && g_error_matches(read_error, G_FILE_ERROR,
 						   G_FILE_ERROR_NOENT))
-			return c;
+			return config_new_default();
 		/* GLib's message names the file and the reason. */
 		g_propagate_error(error, g_steal_pointer(&read_error));
-		goto fail;
+		return NULL;
 	}
-	kl = keyfile_lines_new(data, len, path, error);
-	if (!kl || !check_names(kl, error) || !read_values(kl, c, error))
-		goto fail;
-	keyfile_lines_free(kl);
-	return c;
-fail:
-	keyfile_lines_free(kl);
-	config_free(c);
-	return NULL;
+	return config_parse(data, len, path, error);
 }

@@ -55,6 +55,9 @@ struct config *config_new_default(void);
  */
 struct config *config_load(const char *path, bool must_exist,
 			   GError **error);
+/* Defaults overlaid with @data; @origin names it in errors. */
+struct config *config_parse(const char *data, size_t len, const char *origin,
+			    GError **error);
 void config_free(struct config *c);
 
 #endif
