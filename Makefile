@@ -20,7 +20,7 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
 TMPFILESDIR ?= /usr/lib/tmpfiles.d
-DBUSPOLICYDIR ?= $(DATADIR)/dbus-1/system.d
+DBUSPOLICYDIR ?= /usr/share/dbus-1/system.d
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -270,6 +270,9 @@ install: all
 	install -Dm644 systemd/org.gymhub.Hub1.conf $(DESTDIR)$(DBUSPOLICYDIR)/org.gymhub.Hub1.conf
 	install -Dm644 systemd/gymhub.sysusers $(DESTDIR)$(SYSUSERSDIR)/gymhub.conf
 	install -Dm644 systemd/gymhub.tmpfiles $(DESTDIR)$(TMPFILESDIR)/gymhub.conf
+	@echo; echo "Installed. On the hub, once: sudo systemd-sysusers &&"; \
+	echo "  sudo systemd-tmpfiles --create && sudo systemctl reload dbus &&"; \
+	echo "  sudo systemctl daemon-reload && sudo systemctl enable --now gymhubd"
 
 .PHONY: clean
 clean:

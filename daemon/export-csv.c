@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export-csv.c - one stored session as CSV tables (RFC 4180).
+ *
+ * Pure C: no GLib, any thread. Numbers are printed from integers (times
+ * in thousandths) so the output does not depend on LC_NUMERIC: gymhubctl
+ * calls setlocale(), and "1,5" in a German locale would break the file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "export.h"
+
+/* 0001-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z, as ISO 8601 has
+ * four-digit years and GDateTime (export-json.c) has the same range. */
+#define ISO_MIN_MS (-62135596800000LL)
+#define ISO_MAX_MS 253402300799999LL
+
+/* Loads beyond this are nonsense; they read as unknown. */
+#define LOAD_MAX_KG 1e9
+
+/* a - b without signed overflow on a damaged database. */
+static int64_t diff(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
+static void sep(FILE *out)
+{
+	fputc(',', out);
+}
+
+/* RFC 4180 §2.6/§2.7: quote fields holding a comma, quote, CR or LF and
+ * double the quotes inside; anything else goes out as it is (UTF-8). */
+static void put_str(FILE *out, const char *s)
+{
+	if (!s)
+		return;
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void put_u32(FILE *out, uint32_t v)
+{
+	fprintf(out, "%" PRIu32, v);
+}
+
+static void put_i64(FILE *out, int64_t v)
+{
+	fprintf(out, "%" PRId64, v);
+}
+
+/* @v thousandths of a unit as "-1.234". */
+static void put_milli(FILE *out, int64_t v)
+{
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	fprintf(out, "%s%" PRIu64 ".%03u", v < 0 ? "-" : "", mag / 1000,
+		(unsigned int)(mag % 1000));
+}
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), after
+ * H. Hinnant, "chrono-Compatible Low-Level Date Algorithms",
+ * civil_from_days: no time_t, so no 2038 limit on 32-bit Raspberry Pi OS. */
+static void civil_from_days(int64_t z, int *ret_y, int *ret_m, int *ret_d)
+{
+	int64_t era, doe, yoe, doy, mp, y;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*ret_d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*ret_m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*ret_y = (int)(y + (*ret_m <= 2));
+}
+
+/* Unix ms as ISO 8601 UTC with milliseconds; 0 (not recorded) and times
+ * outside four-digit years give an empty field. */
+static void put_time(FILE *out, int64_t ms)
+{
+	int64_t days, rem;
+	int y, m, d;
+
+	if (ms == 0 || ms < ISO_MIN_MS || ms > ISO_MAX_MS)
+		return;
+	days = ms / 86400000;
+	rem = ms % 86400000;
+	if (rem < 0) {
+		days--;
+		rem += 86400000;
+	}
+	civil_from_days(days, &y, &m, &d);
+	fprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
+		(int)(rem / 3600000), (int)(rem / 60000 % 60),
+		(int)(rem / 1000 % 60), (int)(rem % 1000));
+}
+
+/* Seconds from @end - @start with 3 decimals; empty unless both known. */
+static void put_span(FILE *out, int64_t start, int64_t end)
+{
+	if (start && end)
+		put_milli(out, diff(end, start));
+}
+
+/* Kilograms rounded to grams, trailing zeros dropped: "22.5", "20". */
+static void put_kg(FILE *out, double kg)
+{
+	uint64_t g;
+	char frac[4];
+	int i;
+
+	if (!isfinite(kg) || kg == 0 || kg > LOAD_MAX_KG || kg < -LOAD_MAX_KG)
+		return;
+	if (kg < 0) {
+		fputc('-', out);
+		kg = -kg;
+	}
+	g = (uint64_t)(kg * 1000 + 0.5);
+	fprintf(out, "%" PRIu64, g / 1000);
+	if (g % 1000 == 0)
+		return;
+	snprintf(frac, sizeof(frac), "%03u", (unsigned int)(g % 1000));
+	for (i = 2; frac[i] == '0'; i--)
+		frac[i] = '\0';
+	fprintf(out, ".%s", frac);
+}
+
+/* RFC 4180 §2.1: every record, the header too, ends in CRLF. */
+static void eol(FILE *out)
+{
+	fputs("\r\n", out);
+}
+
+static void sessions_rows(const struct sq_detail *d, FILE *out)
+{
+	const struct sq_session *s = &d->session;
+
+	put_i64(out, s->id);
+	sep(out);
+	put_str(out, s->workout);
+	sep(out);
+	put_str(out, s->title);
+	sep(out);
+	put_str(out, s->state);
+	sep(out);
+	put_time(out, s->started_ms);
+	sep(out);
+	put_time(out, s->ended_ms);
+	sep(out);
+	put_span(out, s->started_ms, s->ended_ms);
+	eol(out);
+}
+
+/* Planned times relative to the session start; 0 = not recorded (an
+ * open rep step has no planned end). */
+static void put_planned(FILE *out, const struct sq_detail *d, int64_t ms)
+{
+	if (ms)
+		put_milli(out, diff(ms, d->session.started_ms));
+}
+
+static void segments_rows(const struct sq_detail *d, FILE *out)
+{
+	const struct sq_segment *g;
+	size_t i;
+
+	for (i = 0; i < d->n_segments; i++) {
+		g = &d->segments[i];
+		put_u32(out, g->idx);
+		sep(out);
+		put_str(out, g->kind);
+		sep(out);
+		put_str(out, g->exercise);
+		sep(out);
+		put_str(out, g->side);
+		sep(out);
+		put_u32(out, g->round);
+		sep(out);
+		put_u32(out, g->rounds);
+		sep(out);
+		put_u32(out, g->set);
+		sep(out);
+		put_u32(out, g->sets);
+		sep(out);
+		put_planned(out, d, g->planned_start_ms);
+		sep(out);
+		put_planned(out, d, g->planned_end_ms);
+		sep(out);
+		put_time(out, g->start_ms);
+		sep(out);
+		put_time(out, g->end_ms);
+		sep(out);
+		put_span(out, g->start_ms, g->end_ms);
+		sep(out);
+		fputc(g->skipped ? '1' : '0', out);
+		eol(out);
+	}
+}
+
+static void sets_rows(const struct sq_detail *d, FILE *out)
+{
+	const struct sq_set *t;
+	size_t i;
+
+	for (i = 0; i < d->n_sets; i++) {
+		t = &d->sets[i];
+		put_u32(out, t->idx);
+		sep(out);
+		put_str(out, t->exercise);
+		sep(out);
+		put_str(out, t->side);
+		sep(out);
+		put_u32(out, t->target_reps);
+		sep(out);
+		/* -1: not counted (no motion sensor worn) */
+		if (t->reps >= 0)
+			put_i64(out, t->reps);
+		sep(out);
+		put_milli(out, t->hold_ms);
+		sep(out);
+		put_kg(out, t->load_kg);
+		sep(out);
+		put_time(out, t->start_ms);
+		sep(out);
+		put_time(out, t->end_ms);
+		eol(out);
+	}
+}
+
+static void cues_rows(const struct sq_detail *d, FILE *out)
+{
+	const struct sq_cue *c;
+	size_t i;
+
+	for (i = 0; i < d->n_cues; i++) {
+		c = &d->cues[i];
+		put_u32(out, c->seq);
+		sep(out);
+		put_str(out, c->kind);
+		sep(out);
+		put_u32(out, c->segment);
+		sep(out);
+		put_time(out, c->planned_ms);
+		sep(out);
+		put_milli(out, c->late_us);
+		eol(out);
+	}
+}
+
+static const struct csv_table {
+	const char *name;
+	const char *header;
+	void (*rows)(const struct sq_detail *d, FILE *out);
+} tables[] = {
+	{"sessions", "id,workout,title,state,started,ended,duration_s",
+	 sessions_rows},
+	{"segments",
+	 "idx,kind,exercise,side,round,rounds,set,sets,planned_start_s,"
+	 "planned_end_s,start,end,duration_s,skipped",
+	 segments_rows},
+	{"sets", "idx,exercise,side,target_reps,reps,hold_s,load_kg,start,end",
+	 sets_rows},
+	{"cues", "seq,kind,segment,planned,late_ms", cues_rows},
+};
+
+int export_csv(const struct sq_detail *d, const char *table, FILE *out)
+{
+	const struct csv_table *t = NULL;
+	size_t i;
+
+	for (i = 0; table && i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (strcmp(table, tables[i].name) == 0)
+			t = &tables[i];
+	if (!t)
+		return -EINVAL;
+	fputs(t->header, out);
+	eol(out);
+	t->rows(d, out);
+	/* stdio keeps the error flag: one check covers every write above. */
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * export-json.c - one stored session as a JSON document (json-glib).
+ *
+ * The shape is documented in docs/export-json.md; field names are those
+ * of the CSV tables (export-csv.c), values are numbers, ISO 8601 strings,
+ * or null where the database says "unknown". Any thread.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+
+#include <json-glib/json-glib.h>
+
+#include "export.h"
+
+#define EXPORT_FORMAT  "gymhub-session"
+#define EXPORT_VERSION 1
+
+/* Same range as export-csv.c: four-digit years only. */
+#define ISO_MIN_MS  (-62135596800000LL)
+#define ISO_MAX_MS  253402300799999LL
+#define LOAD_MAX_KG 1e9
+
+static int64_t diff(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
+/* Database text is not checked on the way in; JSON must be UTF-8
+ * (RFC 8259 §8.1), so broken bytes become U+FFFD rather than breaking
+ * the whole document. */
+static void add_str(JsonBuilder *b, const char *key, const char *s)
+{
+	g_autofree char *fixed = NULL;
+
+	json_builder_set_member_name(b, key);
+	if (!s) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	if (!g_utf8_validate(s, -1, NULL))
+		s = fixed = g_utf8_make_valid(s, -1);
+	json_builder_add_string_value(b, s);
+}
+
+static void add_int(JsonBuilder *b, const char *key, int64_t v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_int_value(b, v);
+}
+
+static void add_null(JsonBuilder *b, const char *key)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_null_value(b);
+}
+
+/* Thousandths as a number: 1234 -> 1.234. */
+static void add_milli(JsonBuilder *b, const char *key, int64_t v)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_add_double_value(b, (double)v / 1000.0);
+}
+
+/* Unix ms as "2026-11-22T07:38:24.120Z"; 0 (not recorded) is null. */
+static void add_time(JsonBuilder *b, const char *key, int64_t ms)
+{
+	g_autoptr(GDateTime) dt = NULL;
+	g_autofree char *day = NULL;
+	g_autofree char *text = NULL;
+	int64_t secs = ms / 1000, rem = ms % 1000;
+
+	if (ms == 0 || ms < ISO_MIN_MS || ms > ISO_MAX_MS) {
+		add_null(b, key);
+		return;
+	}
+	if (rem < 0) {
+		secs--;
+		rem += 1000;
+	}
+	dt = g_date_time_new_from_unix_utc(secs);
+	day = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : NULL;
+	if (!day) {
+		add_null(b, key);
+		return;
+	}
+	text = g_strdup_printf("%s.%03dZ", day, (int)rem);
+	add_str(b, key, text);
+}
+
+static void add_span(JsonBuilder *b, const char *key, int64_t start,
+		     int64_t end)
+{
+	if (start && end)
+		add_milli(b, key, diff(end, start));
+	else
+		add_null(b, key);
+}
+
+static void add_planned(JsonBuilder *b, const char *key,
+			const struct sq_detail *d, int64_t ms)
+{
+	if (ms)
+		add_milli(b, key, diff(ms, d->session.started_ms));
+	else
+		add_null(b, key);
+}
+
+static void add_session(JsonBuilder *b, const struct sq_session *s)
+{
+	json_builder_set_member_name(b, "session");
+	json_builder_begin_object(b);
+	add_int(b, "id", s->id);
+	add_str(b, "workout", s->workout);
+	add_str(b, "title", s->title);
+	add_str(b, "state", s->state);
+	add_time(b, "started", s->started_ms);
+	add_time(b, "ended", s->ended_ms);
+	add_span(b, "duration_s", s->started_ms, s->ended_ms);
+	json_builder_end_object(b);
+}
+
+static void add_segments(JsonBuilder *b, const struct sq_detail *d)
+{
+	const struct sq_segment *g;
+	size_t i;
+
+	json_builder_set_member_name(b, "segments");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->n_segments; i++) {
+		g = &d->segments[i];
+		json_builder_begin_object(b);
+		add_int(b, "idx", g->idx);
+		add_str(b, "kind", g->kind);
+		add_str(b, "exercise", g->exercise);
+		add_str(b, "side", g->side);
+		add_int(b, "round", g->round);
+		add_int(b, "rounds", g->rounds);
+		add_int(b, "set", g->set);
+		add_int(b, "sets", g->sets);
+		add_planned(b, "planned_start_s", d, g->planned_start_ms);
+		add_planned(b, "planned_end_s", d, g->planned_end_ms);
+		add_time(b, "start", g->start_ms);
+		add_time(b, "end", g->end_ms);
+		add_span(b, "duration_s", g->start_ms, g->end_ms);
+		json_builder_set_member_name(b, "skipped");
+		json_builder_add_boolean_value(b, g->skipped != 0);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+/* Rounded to grams like the CSV; 0 means "unknown" in the database. */
+static void add_kg(JsonBuilder *b, const char *key, double kg)
+{
+	if (!isfinite(kg) || kg == 0 || kg > LOAD_MAX_KG || kg < -LOAD_MAX_KG)
+		add_null(b, key);
+	else
+		add_milli(b, key, (int64_t)(kg * 1000 + (kg < 0 ? -0.5 : 0.5)));
+}
+
+static void add_sets(JsonBuilder *b, const struct sq_detail *d)
+{
+	const struct sq_set *t;
+	size_t i;
+
+	json_builder_set_member_name(b, "sets");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->n_sets; i++) {
+		t = &d->sets[i];
+		json_builder_begin_object(b);
+		add_int(b, "idx", t->idx);
+		add_str(b, "exercise", t->exercise);
+		add_str(b, "side", t->side);
+		add_int(b, "target_reps", t->target_reps);
+		if (t->reps >= 0)
+			add_int(b, "reps", t->reps);
+		else
+			add_null(b, "reps"); /* not counted */
+		add_milli(b, "hold_s", t->hold_ms);
+		add_kg(b, "load_kg", t->load_kg);
+		add_time(b, "start", t->start_ms);
+		add_time(b, "end", t->end_ms);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void add_cues(JsonBuilder *b, const struct sq_detail *d)
+{
+	const struct sq_cue *c;
+	size_t i;
+
+	json_builder_set_member_name(b, "cues");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->n_cues; i++) {
+		c = &d->cues[i];
+		json_builder_begin_object(b);
+		add_int(b, "seq", c->seq);
+		add_str(b, "kind", c->kind);
+		add_int(b, "segment", c->segment);
+		add_time(b, "planned", c->planned_ms);
+		add_milli(b, "late_ms", c->late_us);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+int export_json(const struct sq_detail *d, FILE *out)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonGenerator) gen = json_generator_new();
+	g_autoptr(JsonNode) root = NULL;
+	g_autofree char *text = NULL;
+	gsize len;
+
+	json_builder_begin_object(b);
+	add_str(b, "format", EXPORT_FORMAT);
+	add_int(b, "version", EXPORT_VERSION);
+	add_session(b, &d->session);
+	add_segments(b, d);
+	add_sets(b, d);
+	add_cues(b, d);
+	json_builder_end_object(b);
+
+	root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	text = json_generator_to_data(gen, &len);
+	fwrite(text, 1, len, out);
+	fputc('\n', out);
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}
