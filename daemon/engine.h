@@ -77,8 +77,9 @@ struct engine;
 
 /*
  * Flattens @w into segments (a copy: @w may be freed afterwards).
- * -EINVAL for a workout with no segments, -E2BIG past ENGINE_MAX_SEGMENTS,
- * -ENOMEM.
+ * -EINVAL for a workout with no blocks, a block with 0 sets or rounds, a
+ * timed segment of 0 ms or countdown_s above 10; -E2BIG past
+ * ENGINE_MAX_SEGMENTS, -ENOMEM.
  */
 #define ENGINE_MAX_SEGMENTS 1024
 int engine_new(const struct workout *w, struct engine **ret);
@@ -89,7 +90,11 @@ const struct segment *engine_segment(const struct engine *e, size_t i);
 /* Planned total length, open rep steps counted as 0. */
 uint64_t engine_planned_ms(const struct engine *e);
 
-/* 0 or -EALREADY (started before). Begins segment 0 at @now. */
+/*
+ * 0 or -EALREADY (started before). Begins segment 0 at @now. Pause,
+ * skip, done and stop first apply the transitions due by @now, as
+ * engine_advance() would.
+ */
 int engine_start(struct engine *e, uint64_t now);
 /* 0, or -EINVAL when not running / not paused. */
 int engine_pause(struct engine *e, uint64_t now);
