@@ -5,7 +5,7 @@
  * gymhubd is stopped. Opens read-only; never migrates or recovers.
  *
  * Results are plain structs owned by the caller (free with the matching
- * _free, which accepts NULL).
+ * _free, which accepts NULL). Threads: any, one at a time per struct sq.
  */
 #ifndef GYMHUB_SESSION_QUERY_H
 #define GYMHUB_SESSION_QUERY_H

@@ -9,6 +9,9 @@
  * committed before stays committed. Errors are reported to the main loop,
  * once per kind of failure until a batch succeeds again.
  *
+ * Threads: call everything from the thread that ran store_open()
+ * (gymhubd's main thread).
+ *
  * Times are Unix time in milliseconds unless a name says otherwise.
  * The schema is in store-schema.c; its version is PRAGMA user_version.
  */

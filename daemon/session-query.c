@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session-query.c - reading sessions back from the database file.
+ *
+ * Read-only, so it may run beside gymhubd: WAL lets a reader see the last
+ * commit while the writer goes on (https://www.sqlite.org/wal.html).
+ * Files of an older schema version (gymhubd migrates them when it starts)
+ * are read as they are: tables they lack read as empty.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "session-query.h"
+#include "store-schema.h"
+
+#define BUSY_TIMEOUT_MS 2000
+
+struct sq {
+	sqlite3 *db;
+	int version; /* 0: an empty file, no tables at all */
+};
+
+int sq_open(const char *path, struct sq **ret)
+{
+	struct stat stbuf;
+	struct sq *q;
+	int rc, r;
+
+	/* Say "no such file" plainly rather than SQLite's "unable to open". */
+	if (stat(path, &stbuf) < 0)
+		return -errno;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		r = store_schema_errno(q->db, rc);
+		goto fail;
+	}
+	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+	r = store_schema_check(q->db, &q->version);
+	if (r < 0)
+		goto fail;
+	*ret = q;
+	return 0;
+
+fail:
+	sq_close(q);
+	return r;
+}
+
+void sq_close(struct sq *q)
+{
+	if (!q)
+		return;
+	sqlite3_close(q->db);
+	free(q);
+}
+
+/* A text column as a new string; NULL reads as "". */
+static int col_str(sqlite3_stmt *s, int col, char **ret)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	*ret = strdup(t ? (const char *)t : "");
+	return *ret ? 0 : -ENOMEM;
+}
+
+static uint32_t col_u32(sqlite3_stmt *s, int col)
+{
+	return (uint32_t)sqlite3_column_int64(s, col);
+}
+
+static void session_clear(struct sq_session *s)
+{
+	free(s->workout);
+	free(s->title);
+	free(s->state);
+}
+
+/* Columns as in session_sql(). */
+static int session_fill(sqlite3_stmt *s, struct sq_session *out)
+{
+	struct sq_session v = {
+		.id = sqlite3_column_int64(s, 0),
+		.started_ms = sqlite3_column_int64(s, 4),
+		.ended_ms = sqlite3_column_int64(s, 5),
+		.n_segments = col_u32(s, 6),
+		.n_sets = col_u32(s, 7),
+		.n_cues = col_u32(s, 8),
+	};
+
+	if (col_str(s, 1, &v.workout) < 0 || col_str(s, 2, &v.title) < 0 ||
+	    col_str(s, 3, &v.state) < 0) {
+		session_clear(&v);
+		return -ENOMEM;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Sessions with their counts; a v1 file has no sets or cues yet. */
+static void session_sql(const struct sq *q, const char *tail, char *buf,
+			size_t size)
+{
+	snprintf(buf, size,
+		 "SELECT id, workout, title, state, started_ms,"
+		 " coalesce(ended_ms, 0),"
+		 " (SELECT count(*) FROM segments WHERE session_id = s.id),"
+		 " %s, %s FROM sessions AS s %s",
+		 q->version >= 2 ? "(SELECT count(*) FROM sets"
+				   " WHERE session_id = s.id)"
+				 : "0",
+		 q->version >= 2 ? "(SELECT count(*) FROM cues"
+				   " WHERE session_id = s.id)"
+				 : "0",
+		 tail);
+}
+
+static int prepare(struct sq *q, const char *sql, sqlite3_stmt **ret)
+{
+	return store_schema_errno(
+		q->db, sqlite3_prepare_v2(q->db, sql, -1, ret, NULL));
+}
+
+int sq_list(struct sq *q, size_t limit, struct sq_session **ret, size_t *ret_n)
+{
+	struct sq_session *list = NULL, *bigger;
+	sqlite3_stmt *s = NULL;
+	size_t n = 0, size = 0;
+	char sql[512];
+	int rc, r = 0;
+
+	if (q->version < 1)
+		goto done; /* an empty file: no sessions */
+	/* Ids are handed out as sessions start, so they order sessions
+	 * even when the wall clock stepped (a Pi without RTC before NTP). */
+	session_sql(q, "ORDER BY id DESC LIMIT ?", sql, sizeof(sql));
+	r = prepare(q, sql, &s);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, limit ? (sqlite3_int64)limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == size) {
+			size = size ? 2 * size : 16;
+			bigger = realloc(list, size * sizeof(*list));
+			if (!bigger) {
+				r = -ENOMEM;
+				goto out;
+			}
+			list = bigger;
+		}
+		r = session_fill(s, &list[n]);
+		if (r < 0)
+			goto out;
+		n++;
+	}
+	r = store_schema_errno(q->db, rc);
+	if (r < 0)
+		goto out;
+done:
+	*ret = list;
+	*ret_n = n;
+	list = NULL;
+out:
+	sqlite3_finalize(s);
+	sq_list_free(list, n);
+	return r;
+}
+
+void sq_list_free(struct sq_session *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; list && i < n; i++)
+		session_clear(&list[i]);
+	free(list);
+}
+
+int sq_last_id(struct sq *q, int64_t *ret_id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r;
+
+	if (q->version < 1)
+		return -ENOENT;
+	r = prepare(q, "SELECT max(id) FROM sessions", &s);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_NULL)
+		r = -ENOENT;
+	else if (rc == SQLITE_ROW)
+		*ret_id = sqlite3_column_int64(s, 0);
+	else
+		r = rc == SQLITE_DONE ? -EIO : store_schema_errno(q->db, rc);
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* --- one session in full ----------------------------------------------- */
+
+static void segment_clear(void *p)
+{
+	struct sq_segment *g = p;
+
+	free(g->kind);
+	free(g->exercise);
+	free(g->side);
+}
+
+static int segment_fill(sqlite3_stmt *s, void *p)
+{
+	struct sq_segment *g = p;
+
+	*g = (struct sq_segment){
+		.idx = col_u32(s, 0),
+		.round = col_u32(s, 4),
+		.rounds = col_u32(s, 5),
+		.set = col_u32(s, 6),
+		.sets = col_u32(s, 7),
+		.planned_start_ms = sqlite3_column_int64(s, 8),
+		.planned_end_ms = sqlite3_column_int64(s, 9),
+		.start_ms = sqlite3_column_int64(s, 10),
+		.end_ms = sqlite3_column_int64(s, 11),
+		.skipped = sqlite3_column_int(s, 12) != 0,
+	};
+	if (col_str(s, 1, &g->kind) < 0 || col_str(s, 2, &g->exercise) < 0 ||
+	    col_str(s, 3, &g->side) < 0) {
+		segment_clear(g);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void set_clear(void *p)
+{
+	struct sq_set *t = p;
+
+	free(t->exercise);
+	free(t->side);
+}
+
+static int set_fill(sqlite3_stmt *s, void *p)
+{
+	struct sq_set *t = p;
+
+	*t = (struct sq_set){
+		.idx = col_u32(s, 0),
+		.target_reps = col_u32(s, 3),
+		.reps = (int32_t)sqlite3_column_int64(s, 4),
+		.hold_ms = col_u32(s, 5),
+		.load_kg = sqlite3_column_double(s, 6),
+		.start_ms = sqlite3_column_int64(s, 7),
+		.end_ms = sqlite3_column_int64(s, 8),
+	};
+	if (col_str(s, 1, &t->exercise) < 0 || col_str(s, 2, &t->side) < 0) {
+		set_clear(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void cue_clear(void *p)
+{
+	struct sq_cue *c = p;
+
+	free(c->kind);
+}
+
+static int cue_fill(sqlite3_stmt *s, void *p)
+{
+	struct sq_cue *c = p;
+
+	*c = (struct sq_cue){
+		.seq = col_u32(s, 0),
+		.segment = col_u32(s, 2),
+		.planned_ms = sqlite3_column_int64(s, 3),
+		.late_us = sqlite3_column_int64(s, 4),
+	};
+	return col_str(s, 1, &c->kind);
+}
+
+/* How to read one kind of row belonging to a session. */
+struct row_kind {
+	const char *sql; /* one parameter: the session id */
+	size_t size;
+	int (*fill)(sqlite3_stmt *s, void *row);
+	void (*clear)(void *row);
+};
+
+static const struct row_kind segment_rows = {
+	"SELECT idx, kind, exercise, side, round, rounds, set_no, sets,"
+	" planned_start_ms, planned_end_ms, start_ms, end_ms, skipped"
+	" FROM segments WHERE session_id = ? ORDER BY idx",
+	sizeof(struct sq_segment),
+	segment_fill,
+	segment_clear,
+};
+
+static const struct row_kind set_rows = {
+	"SELECT idx, exercise, side, target_reps, reps, hold_ms, load_kg,"
+	" start_ms, end_ms FROM sets WHERE session_id = ? ORDER BY idx",
+	sizeof(struct sq_set),
+	set_fill,
+	set_clear,
+};
+
+static const struct row_kind cue_rows = {
+	"SELECT seq, kind, segment, planned_ms, late_us"
+	" FROM cues WHERE session_id = ? ORDER BY seq",
+	sizeof(struct sq_cue),
+	cue_fill,
+	cue_clear,
+};
+
+static void rows_free(const struct row_kind *k, void *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows && i < n; i++)
+		k->clear((char *)rows + i * k->size);
+	free(rows);
+}
+
+static int read_rows(struct sq *q, const struct row_kind *k, int64_t id,
+		     void **ret, size_t *ret_n)
+{
+	sqlite3_stmt *s = NULL;
+	void *rows = NULL, *bigger;
+	size_t n = 0, size = 0;
+	int rc, r;
+
+	r = prepare(q, k->sql, &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == size) {
+			size = size ? 2 * size : 16;
+			bigger = realloc(rows, size * k->size);
+			if (!bigger) {
+				r = -ENOMEM;
+				goto out;
+			}
+			rows = bigger;
+		}
+		r = k->fill(s, (char *)rows + n * k->size);
+		if (r < 0)
+			goto out;
+		n++;
+	}
+	r = store_schema_errno(q->db, rc);
+	if (r < 0)
+		goto out;
+	*ret = rows;
+	*ret_n = n;
+	rows = NULL;
+out:
+	sqlite3_finalize(s);
+	rows_free(k, rows, n);
+	return r;
+}
+
+static int read_session(struct sq *q, int64_t id, struct sq_session *ret)
+{
+	sqlite3_stmt *s = NULL;
+	char sql[512];
+	int rc, r;
+
+	session_sql(q, "WHERE id = ?", sql, sizeof(sql));
+	r = prepare(q, sql, &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = session_fill(s, ret);
+	else if (rc == SQLITE_DONE)
+		r = -ENOENT;
+	else
+		r = store_schema_errno(q->db, rc);
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int read_detail(struct sq *q, int64_t id, struct sq_detail *d)
+{
+	void *rows;
+	int r;
+
+	r = read_session(q, id, &d->session);
+	if (r < 0)
+		return r;
+	r = read_rows(q, &segment_rows, id, &rows, &d->n_segments);
+	if (r < 0)
+		return r;
+	d->segments = rows;
+	if (q->version < 2)
+		return 0;
+	r = read_rows(q, &set_rows, id, &rows, &d->n_sets);
+	if (r < 0)
+		return r;
+	d->sets = rows;
+	r = read_rows(q, &cue_rows, id, &rows, &d->n_cues);
+	if (r < 0)
+		return r;
+	d->cues = rows;
+	return 0;
+}
+
+int sq_get(struct sq *q, int64_t id, struct sq_detail **ret)
+{
+	struct sq_detail *d;
+	int r;
+
+	if (q->version < 1)
+		return -ENOENT;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	/* One read transaction: the session and its rows as of one commit,
+	 * even while gymhubd writes. */
+	r = store_schema_errno(q->db,
+			       sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL));
+	if (r < 0)
+		goto out;
+	r = read_detail(q, id, d);
+	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+out:
+	if (r < 0) {
+		sq_detail_free(d);
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+void sq_detail_free(struct sq_detail *d)
+{
+	if (!d)
+		return;
+	session_clear(&d->session);
+	rows_free(&segment_rows, d->segments, d->n_segments);
+	rows_free(&set_rows, d->sets, d->n_sets);
+	rows_free(&cue_rows, d->cues, d->n_cues);
+	free(d);
+}

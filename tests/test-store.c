@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-store.c - the session database as a user meets it: what gymhubd
+ * writes, gymhubctl reads back; old files are migrated, sessions cut off
+ * by a power cut are closed, a full disk loses nothing that fits in
+ * memory, and files that are not ours are refused and left alone.
+ *
+ * Each test works on files in its own temporary directory.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "session-query.h"
+#include "store-schema.h"
+#include "store.h"
+
+#define T0 1767225600000LL /* 2026-01-01 00:00 UTC, in ms */
+
+struct fx {
+	char *dir;
+	char *db;
+};
+
+/* What on_error was told. */
+struct errors {
+	unsigned int calls;
+	int last;
+};
+
+static void on_error(int err, const char *msg, void *user_data)
+{
+	struct errors *e = user_data;
+
+	assert_non_null(msg);
+	assert_true(*msg);
+	print_message("on_error(%d): %s\n", err, msg);
+	e->calls++;
+	e->last = err;
+}
+
+/* Runs what the writer thread handed to the main loop. */
+static void drain_main(void)
+{
+	while (g_main_context_iteration(NULL, FALSE))
+		;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = g_new0(struct fx, 1);
+
+	f->dir = g_dir_make_tmp("gymhub-store-XXXXXX", NULL);
+	assert_non_null(f->dir);
+	f->db = g_build_filename(f->dir, "gymhub.db", NULL);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	GDir *d = g_dir_open(f->dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *p = g_build_filename(f->dir, name, NULL);
+
+		g_unlink(p);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(f->dir);
+	g_free(f->dir);
+	g_free(f->db);
+	g_free(f);
+	return 0;
+}
+
+static char *sibling(const struct fx *f, const char *name)
+{
+	return g_build_filename(f->dir, name, NULL);
+}
+
+/* Runs @sql on @path with plain SQLite, as another program would. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static int raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int v;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static GBytes *file_bytes(const char *path)
+{
+	char *data = NULL;
+	gsize len = 0;
+
+	assert_true(g_file_get_contents(path, &data, &len, NULL));
+	return g_bytes_new_take(data, len);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	g_autoptr(GBytes) b = file_bytes(from);
+	gsize len;
+	const char *data = g_bytes_get_data(b, &len);
+
+	assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+}
+
+/* --- one session as a workout leaves it --------------------------------- */
+
+static const struct store_segment segments[] = {
+	{0, "prep", "", "", 0, 0, 0, 0, T0, T0 + 10000, T0 + 3, T0 + 10003,
+	 false},
+	{1, "work", "squat", "", 1, 2, 1, 1, T0 + 10000, T0 + 30000, T0 + 10003,
+	 T0 + 30003, false},
+	{2, "rest", "", "", 1, 2, 0, 0, T0 + 30000, T0 + 40000, T0 + 30003,
+	 T0 + 40003, false},
+	{3, "hold", "Bulgarian split squat 'heavy'", "left", 2, 2, 1, 3,
+	 T0 + 40000, T0 + 70000, T0 + 40003, T0 + 52000, true},
+	{4, "reps", "push-up \xc3\xa9l\xc3\xa8ve", "right", 2, 2, 2, 3,
+	 T0 + 52000, 0, T0 + 52000, T0 + 80000, false},
+};
+
+static const struct store_set sets[] = {
+	{1, "squat", "", 0, -1, 20000, 0, T0 + 10003, T0 + 30003},
+	{2, "Bulgarian split squat 'heavy'", "left", 0, -1, 11997, 12.5,
+	 T0 + 40003, T0 + 52000},
+	{3, "push-up \xc3\xa9l\xc3\xa8ve", "right", 8, 7, 0, 0, T0 + 52000,
+	 T0 + 80000},
+};
+
+static const struct cue_row {
+	uint32_t seq;
+	const char *kind;
+	uint32_t segment;
+	int64_t planned_ms, late_us;
+} cues[] = {
+	{0, "countdown", 0, T0 + 7000, 120}, {1, "start", 1, T0 + 10000, -35},
+	{2, "end", 1, T0 + 30000, 2100},     {3, "switch", 3, T0 + 52000, 0},
+	{4, "done", 4, T0 + 80000, 80},
+};
+
+static void write_session_rows(struct store *st, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(segments); i++)
+		store_add_segment(st, id, &segments[i]);
+	for (i = 0; i < G_N_ELEMENTS(sets); i++)
+		store_add_set(st, id, &sets[i]);
+	for (i = 0; i < G_N_ELEMENTS(cues); i++)
+		store_add_cue(st, id, cues[i].seq, cues[i].kind,
+			      cues[i].segment, cues[i].planned_ms,
+			      cues[i].late_us);
+}
+
+static int64_t write_session(struct store *st, int64_t started_ms)
+{
+	int64_t id =
+		store_session_begin(st, "tabata", "Tabata 4x20", started_ms);
+
+	write_session_rows(st, id);
+	store_session_end(st, id, "completed", started_ms + 80100);
+	return id;
+}
+
+/* Every row of write_session()'s session as it was written. */
+static void check_session(const struct sq_detail *d, int64_t id)
+{
+	size_t i;
+
+	assert_int_equal(d->session.id, id);
+	assert_string_equal(d->session.workout, "tabata");
+	assert_string_equal(d->session.title, "Tabata 4x20");
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->session.started_ms, T0);
+	assert_int_equal(d->session.ended_ms, T0 + 80100);
+	assert_int_equal(d->session.n_segments, G_N_ELEMENTS(segments));
+	assert_int_equal(d->session.n_sets, G_N_ELEMENTS(sets));
+	assert_int_equal(d->session.n_cues, G_N_ELEMENTS(cues));
+
+	assert_int_equal(d->n_segments, G_N_ELEMENTS(segments));
+	for (i = 0; i < d->n_segments; i++) {
+		const struct sq_segment *g = &d->segments[i];
+		const struct store_segment *w = &segments[i];
+
+		assert_int_equal(g->idx, w->idx);
+		assert_string_equal(g->kind, w->kind);
+		assert_string_equal(g->exercise, w->exercise);
+		assert_string_equal(g->side, w->side);
+		assert_int_equal(g->round, w->round);
+		assert_int_equal(g->rounds, w->rounds);
+		assert_int_equal(g->set, w->set);
+		assert_int_equal(g->sets, w->sets);
+		assert_int_equal(g->planned_start_ms, w->planned_start_ms);
+		assert_int_equal(g->planned_end_ms, w->planned_end_ms);
+		assert_int_equal(g->start_ms, w->start_ms);
+		assert_int_equal(g->end_ms, w->end_ms);
+		assert_int_equal(!!g->skipped, w->skipped);
+	}
+	assert_int_equal(d->n_sets, G_N_ELEMENTS(sets));
+	for (i = 0; i < d->n_sets; i++) {
+		const struct sq_set *g = &d->sets[i];
+		const struct store_set *w = &sets[i];
+
+		assert_int_equal(g->idx, w->idx);
+		assert_string_equal(g->exercise, w->exercise);
+		assert_string_equal(g->side, w->side);
+		assert_int_equal(g->target_reps, w->target_reps);
+		assert_int_equal(g->reps, w->reps);
+		assert_int_equal(g->hold_ms, w->hold_ms);
+		assert_true(g->load_kg == w->load_kg);
+		assert_int_equal(g->start_ms, w->start_ms);
+		assert_int_equal(g->end_ms, w->end_ms);
+	}
+	assert_int_equal(d->n_cues, G_N_ELEMENTS(cues));
+	for (i = 0; i < d->n_cues; i++) {
+		assert_int_equal(d->cues[i].seq, cues[i].seq);
+		assert_string_equal(d->cues[i].kind, cues[i].kind);
+		assert_int_equal(d->cues[i].segment, cues[i].segment);
+		assert_int_equal(d->cues[i].planned_ms, cues[i].planned_ms);
+		assert_int_equal(d->cues[i].late_us, cues[i].late_us);
+	}
+}
+
+static struct sq_detail *read_back(const char *path, int64_t id)
+{
+	struct sq *q = NULL;
+	struct sq_detail *d = NULL;
+
+	assert_int_equal(sq_open(path, &q), 0);
+	assert_int_equal(sq_get(q, id, &d), 0);
+	sq_close(q);
+	return d;
+}
+
+/* --- tests --------------------------------------------------------------- */
+
+static void test_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq *q = NULL;
+	struct sq_detail *d = NULL;
+	struct sq_session *list = NULL;
+	unsigned int recovered = 99;
+	int64_t id1, id2, id3, last;
+	size_t n;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, &recovered, &st), 0);
+	assert_int_equal(recovered, 0);
+	id1 = write_session(st, T0);
+	id2 = store_session_begin(st, "holds", NULL, T0 + 3600000);
+	assert_true(id2 > id1);
+	assert_int_equal(store_flush(st), 0);
+
+	/* gymhubctl reads while gymhubd keeps the file open. */
+	assert_int_equal(sq_open(f->db, &q), 0);
+	assert_int_equal(sq_get(q, id1, &d), 0);
+	check_session(d, id1);
+	sq_detail_free(d);
+
+	assert_int_equal(sq_list(q, 0, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, id2); /* newest first */
+	assert_string_equal(list[0].workout, "holds");
+	assert_string_equal(list[0].title, "");
+	assert_string_equal(list[0].state, "running");
+	assert_int_equal(list[0].ended_ms, 0);
+	assert_int_equal(list[0].n_segments, 0);
+	assert_int_equal(list[1].id, id1);
+	assert_int_equal(list[1].n_segments, G_N_ELEMENTS(segments));
+	assert_int_equal(list[1].n_sets, G_N_ELEMENTS(sets));
+	assert_int_equal(list[1].n_cues, G_N_ELEMENTS(cues));
+	sq_list_free(list, n);
+	assert_int_equal(sq_list(q, 1, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, id2);
+	sq_list_free(list, n);
+	assert_int_equal(sq_last_id(q, &last), 0);
+	assert_int_equal(last, id2);
+	assert_int_equal(sq_get(q, id2 + 100, &d), -ENOENT);
+	sq_close(q);
+
+	/* After a restart ids go on from the last one. */
+	store_session_end(st, id2, "stopped", T0 + 3700000);
+	store_close(st);
+	assert_int_equal(store_open(f->db, NULL, NULL, &recovered, &st), 0);
+	assert_int_equal(recovered, 0);
+	id3 = store_session_begin(st, "tabata", "", T0 + 7200000);
+	assert_true(id3 > id2);
+	store_close(st);
+
+	d = read_back(f->db, id2);
+	assert_string_equal(d->session.state, "stopped");
+	assert_int_equal(d->session.ended_ms, T0 + 3700000);
+	sq_detail_free(d);
+	/* store_close() wrote what was queued, without a flush. */
+	d = read_back(f->db, id3);
+	assert_string_equal(d->session.state, "running");
+	sq_detail_free(d);
+}
+
+/* A segment written when it starts and again when it ends is one row. */
+static void test_segment_written_twice(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct store_segment seg = segments[1];
+	struct sq_detail *d;
+	int64_t id;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = store_session_begin(st, "tabata", "", T0);
+	seg.end_ms = 0;
+	store_add_segment(st, id, &seg);
+	assert_int_equal(store_flush(st), 0);
+	store_add_segment(st, id, &segments[1]);
+	store_close(st);
+
+	d = read_back(f->db, id);
+	assert_int_equal(d->n_segments, 1);
+	assert_int_equal(d->segments[0].end_ms, segments[1].end_ms);
+	sq_detail_free(d);
+}
+
+/* A record the schema refuses is left out; the rest is still written. */
+static void test_bad_record_does_not_block(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq_detail *d;
+	int64_t id;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = store_session_begin(st, "tabata", "", T0);
+	store_session_end(st, id, "exploded", T0 + 1000);
+	store_add_segment(st, id, &segments[0]);
+	assert_int_equal(store_flush(st), 0);
+	store_close(st);
+
+	d = read_back(f->db, id);
+	assert_string_equal(d->session.state, "running");
+	assert_int_equal(d->n_segments, 1);
+	sq_detail_free(d);
+}
+
+/* Schema v1 exactly as the first release created it. */
+static const char v1_sql[] =
+	"CREATE TABLE sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" workout TEXT NOT NULL,"
+	" title TEXT NOT NULL DEFAULT '',"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('running', 'completed', 'stopped', 'recovered')),"
+	" started_ms INTEGER NOT NULL,"
+	" ended_ms INTEGER);"
+	"CREATE TABLE segments ("
+	" session_id INTEGER NOT NULL REFERENCES sessions ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" exercise TEXT NOT NULL DEFAULT '',"
+	" side TEXT NOT NULL DEFAULT '',"
+	" round INTEGER NOT NULL DEFAULT 0,"
+	" rounds INTEGER NOT NULL DEFAULT 0,"
+	" set_no INTEGER NOT NULL DEFAULT 0,"
+	" sets INTEGER NOT NULL DEFAULT 0,"
+	" planned_start_ms INTEGER NOT NULL DEFAULT 0,"
+	" planned_end_ms INTEGER NOT NULL DEFAULT 0,"
+	" start_ms INTEGER NOT NULL DEFAULT 0,"
+	" end_ms INTEGER NOT NULL DEFAULT 0,"
+	" skipped INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (session_id, idx)) WITHOUT ROWID;"
+	"PRAGMA application_id = 1197034824;" /* 0x47594d48 */
+	"PRAGMA user_version = 1;";
+
+static void test_migrate_v1(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq *q = NULL;
+	struct sq_detail *d = NULL;
+	struct sq_session *list = NULL;
+	unsigned int recovered = 0;
+	int64_t id;
+	size_t n;
+
+	raw_exec(f->db, v1_sql);
+	raw_exec(f->db, "INSERT INTO sessions VALUES"
+			" (1, 'tabata', 'Tabata', 'completed', 1000, 61000),"
+			" (2, 'holds', '', 'running', 100000, NULL);"
+			"INSERT INTO segments (session_id, idx, kind, exercise,"
+			" start_ms, end_ms) VALUES"
+			" (1, 0, 'work', 'squat', 1000, 61000),"
+			" (2, 0, 'prep', '', 100000, 110000),"
+			" (2, 1, 'hold', 'plank', 110000, 0);");
+	assert_int_equal(STORE_SCHEMA_APPLICATION_ID, 1197034824);
+
+	/* gymhubctl reads a v1 file as it is; it has no sets or cues. */
+	assert_int_equal(sq_open(f->db, &q), 0);
+	assert_int_equal(sq_list(q, 0, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[1].n_segments, 1);
+	assert_int_equal(list[1].n_sets, 0);
+	sq_list_free(list, n);
+	assert_int_equal(sq_get(q, 2, &d), 0);
+	assert_int_equal(d->n_segments, 2);
+	assert_int_equal(d->n_sets, 0);
+	assert_int_equal(d->n_cues, 0);
+	sq_detail_free(d);
+	sq_close(q);
+
+	assert_int_equal(store_open(f->db, NULL, NULL, &recovered, &st), 0);
+	/* session 2 was left running by the old version */
+	assert_int_equal(recovered, 1);
+	id = write_session(st, T0);
+	assert_int_equal(id, 3);
+	store_close(st);
+
+	assert_int_equal(raw_int(f->db, "PRAGMA user_version"),
+			 STORE_SCHEMA_VERSION);
+	d = read_back(f->db, 1);
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->session.ended_ms, 61000);
+	assert_string_equal(d->segments[0].exercise, "squat");
+	sq_detail_free(d);
+	d = read_back(f->db, 2);
+	assert_string_equal(d->session.state, "recovered");
+	assert_int_equal(d->session.ended_ms, 110000);
+	sq_detail_free(d);
+	d = read_back(f->db, id);
+	check_session(d, id);
+	sq_detail_free(d);
+}
+
+/* Power cut: the files as they are on disk while gymhubd runs. */
+static void test_power_cut_recovery(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL, *st2 = NULL;
+	g_autofree char *copy = sibling(f, "copy.db");
+	g_autofree char *copy_wal = sibling(f, "copy.db-wal");
+	g_autofree char *wal = g_strconcat(f->db, "-wal", NULL);
+	struct sq_detail *d;
+	unsigned int recovered = 0;
+	int64_t done, cut, empty;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, &recovered, &st), 0);
+	done = write_session(st, T0);
+	cut = store_session_begin(st, "tabata", "", T0);
+	/* Segments 0..2 ended (the last at +40003); cues came earlier. */
+	store_add_segment(st, cut, &segments[0]);
+	store_add_segment(st, cut, &segments[2]);
+	store_add_segment(st, cut, &segments[1]);
+	store_add_set(st, cut, &sets[0]);
+	store_add_cue(st, cut, 0, "start", 1, T0 + 10000, 0);
+	/* Cut before its first segment ended. */
+	empty = store_session_begin(st, "holds", "", T0 + 200000);
+	assert_int_equal(store_flush(st), 0);
+	copy_file(f->db, copy);
+	if (g_file_test(wal, G_FILE_TEST_EXISTS))
+		copy_file(wal, copy_wal);
+
+	assert_int_equal(store_open(copy, NULL, NULL, &recovered, &st2), 0);
+	assert_int_equal(recovered, 2);
+	store_close(st2);
+	store_close(st);
+
+	d = read_back(copy, cut);
+	assert_string_equal(d->session.state, "recovered");
+	assert_int_equal(d->session.ended_ms, segments[2].end_ms);
+	assert_int_equal(d->n_segments, 3);
+	assert_int_equal(d->n_sets, 1);
+	sq_detail_free(d);
+	d = read_back(copy, empty);
+	assert_string_equal(d->session.state, "recovered");
+	assert_int_equal(d->session.ended_ms, T0 + 200000);
+	sq_detail_free(d);
+	d = read_back(copy, done);
+	check_session(d, done);
+	sq_detail_free(d);
+
+	/* Opening again finds nothing more to recover. */
+	assert_int_equal(store_open(copy, NULL, NULL, &recovered, &st2), 0);
+	assert_int_equal(recovered, 0);
+	store_close(st2);
+}
+
+/* Disk full: reported once, nothing committed is lost, nothing queued
+ * is lost once there is room again. */
+static void test_disk_full(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct errors errs = {0};
+	struct sq_detail *d;
+	int64_t id1, id2;
+	uint32_t i;
+
+	assert_int_equal(store_open(f->db, on_error, &errs, NULL, &st), 0);
+	id1 = write_session(st, T0);
+	assert_int_equal(store_flush(st), 0);
+
+	assert_int_equal(store_test_set_max_pages(st, 1), 0);
+	id2 = store_session_begin(st, "tabata", "", T0 + 100000);
+	for (i = 0; i < 300; i++) {
+		struct store_segment seg = segments[1];
+
+		seg.idx = i;
+		store_add_segment(st, id2, &seg);
+		store_add_cue(st, id2, i, "start", i, T0 + i, 0);
+	}
+	assert_int_equal(store_flush(st), -ENOSPC);
+	drain_main();
+	assert_int_equal(errs.calls, 1);
+	assert_int_equal(errs.last, -ENOSPC);
+
+	/* Still full: failing again is not reported again. */
+	store_session_end(st, id2, "completed", T0 + 200000);
+	assert_int_equal(store_flush(st), -ENOSPC);
+	drain_main();
+	assert_int_equal(errs.calls, 1);
+
+	/* What was committed before is intact. */
+	d = read_back(f->db, id1);
+	check_session(d, id1);
+	sq_detail_free(d);
+
+	assert_int_equal(store_test_set_max_pages(st, 1u << 30), 0);
+	assert_int_equal(store_flush(st), 0);
+	drain_main();
+	assert_int_equal(errs.calls, 2);
+	assert_int_equal(errs.last, 0);
+	store_close(st);
+
+	d = read_back(f->db, id2);
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->n_segments, 300);
+	assert_int_equal(d->n_cues, 300);
+	for (i = 0; i < 300; i++) {
+		assert_int_equal(d->segments[i].idx, i);
+		assert_int_equal(d->cues[i].seq, i);
+	}
+	sq_detail_free(d);
+}
+
+/* A long outage keeps memory bounded by dropping the oldest cue records;
+ * the session, its segments and sets survive. */
+static void test_backlog_drops_cues_first(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct errors errs = {0};
+	struct sq_detail *d;
+	const uint32_t n_cues = STORE_MAX_BACKLOG + 4096;
+	int64_t id;
+	uint32_t i;
+
+	assert_int_equal(store_open(f->db, on_error, &errs, NULL, &st), 0);
+	assert_int_equal(store_test_set_max_pages(st, 1), 0);
+	id = store_session_begin(st, "tabata", "", T0);
+	store_add_segment(st, id, &segments[0]);
+	for (i = 0; i < n_cues; i++)
+		store_add_cue(st, id, i, "countdown", 0, T0 + i, 0);
+	store_add_set(st, id, &sets[0]);
+	store_add_segment(st, id, &segments[1]);
+	store_session_end(st, id, "completed", T0 + 80100);
+	assert_int_equal(store_flush(st), -ENOSPC);
+
+	assert_int_equal(store_test_set_max_pages(st, 1u << 30), 0);
+	assert_int_equal(store_flush(st), 0);
+	drain_main();
+	assert_int_equal(errs.last, 0);
+	store_close(st);
+
+	d = read_back(f->db, id);
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->n_segments, 2);
+	assert_int_equal(d->n_sets, 1);
+	assert_true(d->n_cues > 0);
+	assert_true(d->n_cues <= STORE_MAX_BACKLOG);
+	/* the newest cues are kept */
+	assert_int_equal(d->cues[d->n_cues - 1].seq, n_cues - 1);
+	assert_true(d->cues[0].seq > 0);
+	sq_detail_free(d);
+}
+
+/* Files that are not (or not yet) ours: refused, not a byte changed. */
+static const struct refused_file {
+	const char *name;
+	const char *sql;  /* made with SQLite, or */
+	const char *text; /* written as bytes */
+	int err;
+} refused_files[] = {
+	{"another program's database",
+	 "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);"
+	 "INSERT INTO notes (text) VALUES ('buy milk');",
+	 NULL, -EPROTO},
+	{"another program's empty database", "PRAGMA application_id = 42;",
+	 NULL, -EPROTO},
+	{"a newer gymhub",
+	 "CREATE TABLE sessions (id INTEGER PRIMARY KEY);"
+	 "PRAGMA application_id = 1197034824; PRAGMA user_version = 99;",
+	 NULL, -EPROTONOSUPPORT},
+	{"a text file", NULL,
+	 "[hub]\ndatabase=/var/lib/gymhub/gymhub.db\n"
+	 "# this is a config file, not a database, and it is long enough\n"
+	 "# to fill the 100 bytes of an SQLite header and then some more.\n",
+	 -EBADMSG},
+};
+
+static void test_refused_files(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *wal = g_strconcat(f->db, "-wal", NULL);
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(refused_files); i++) {
+		const struct refused_file *t = &refused_files[i];
+		struct store *st = NULL;
+		struct sq *q = NULL;
+		unsigned int recovered = 7;
+		g_autoptr(GBytes) before = NULL, after = NULL;
+
+		print_message("%s\n", t->name);
+		g_unlink(f->db);
+		if (t->sql)
+			raw_exec(f->db, t->sql);
+		else
+			assert_true(
+				g_file_set_contents(f->db, t->text, -1, NULL));
+		before = file_bytes(f->db);
+
+		assert_int_equal(store_open(f->db, NULL, NULL, &recovered, &st),
+				 t->err);
+		assert_null(st);
+		assert_int_equal(recovered, 7);
+		assert_int_equal(sq_open(f->db, &q), t->err);
+		assert_null(q);
+
+		after = file_bytes(f->db);
+		assert_true(g_bytes_equal(before, after));
+		assert_false(g_file_test(wal, G_FILE_TEST_EXISTS));
+	}
+}
+
+/* A file of random bytes (a damaged SD card) gets the same treatment. */
+static void test_garbage_file(void **state)
+{
+	struct fx *f = *state;
+	g_autoptr(GBytes) before = NULL, after = NULL;
+	struct store *st = NULL;
+	struct sq *q = NULL;
+	guint8 junk[8192];
+	GRand *rand = g_rand_new_with_seed(4);
+	size_t i;
+
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (guint8)g_rand_int(rand);
+	g_rand_free(rand);
+	assert_true(g_file_set_contents(f->db, (const char *)junk, sizeof(junk),
+					NULL));
+	before = file_bytes(f->db);
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), -EBADMSG);
+	assert_int_equal(sq_open(f->db, &q), -EBADMSG);
+	after = file_bytes(f->db);
+	assert_true(g_bytes_equal(before, after));
+}
+
+static void test_missing(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *nodir = sibling(f, "no/such/dir/gymhub.db");
+	struct store *st = NULL;
+	struct sq *q = NULL;
+
+	assert_int_equal(sq_open(f->db, &q), -ENOENT);
+	assert_null(q);
+	/* reading never creates the file */
+	assert_false(g_file_test(f->db, G_FILE_TEST_EXISTS));
+	assert_int_equal(store_open(nodir, NULL, NULL, NULL, &st), -ENOENT);
+	assert_null(st);
+
+	/* A new database has no sessions yet. */
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	store_close(st);
+	{
+		struct sq_session *list = NULL;
+		struct sq_detail *d = NULL;
+		int64_t id;
+		size_t n = 5;
+
+		assert_int_equal(sq_open(f->db, &q), 0);
+		assert_int_equal(sq_last_id(q, &id), -ENOENT);
+		assert_int_equal(sq_get(q, 1, &d), -ENOENT);
+		assert_null(d);
+		assert_int_equal(sq_list(q, 0, &list, &n), 0);
+		assert_int_equal(n, 0);
+		sq_list_free(list, n);
+		sq_close(q);
+	}
+	/* destructors take NULL */
+	store_close(NULL);
+	sq_close(NULL);
+	sq_detail_free(NULL);
+	sq_list_free(NULL, 0);
+}
+
+/* A file gymhubd may not write is refused up front, but still readable.
+ * Root writes through 0444, so this is skipped when run as root. */
+static void test_read_only_file(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq_detail *d;
+	int64_t id;
+
+	if (geteuid() == 0)
+		skip();
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = write_session(st, T0);
+	store_close(st);
+	st = NULL;
+	assert_int_equal(chmod(f->db, 0444), 0);
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), -EROFS);
+	assert_null(st);
+	/* nor to the directory: reading a WAL file needs neither
+	 * (https://www.sqlite.org/wal.html#readonly) */
+	assert_int_equal(chmod(f->dir, 0555), 0);
+	d = read_back(f->db, id);
+	check_session(d, id);
+	sq_detail_free(d);
+	assert_int_equal(chmod(f->dir, 0700), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_segment_written_twice,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_record_does_not_block,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_power_cut_recovery, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_drops_cues_first,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_files, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_only_file, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
