@@ -4,9 +4,10 @@
  * opens the database and the buzzer, starts the cue thread and runs the
  * GLib main loop until SIGTERM/SIGINT.
  *
- * Start-up order matters: the bus name is claimed first, so a second
- * instance stops with a clear message before it touches the buzzer line
- * or the database that the first one holds.
+ * Start-up order matters: a second instance finds the bus name taken and
+ * stops with a clear message before it touches the buzzer line or the
+ * database that the first one holds; the name itself is claimed last,
+ * once the object is exported, so a client that sees it finds the hub.
  */
 #include <errno.h>
 #include <locale.h>
@@ -135,9 +136,41 @@ static GDBusConnection *connect_bus(const char *which, GError **error)
 		NULL, NULL, error);
 }
 
+static void set_exists_error(GError **error)
+{
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+		    "another gymhubd already runs (it owns %s on the %s bus); "
+		    "stop it first (systemctl stop gymhubd)",
+		    HUB_BUS_NAME, opt_bus);
+}
+
+/*
+ * A cheap early look, so a second gymhubd says so before it touches the
+ * buzzer line or the database the first one holds. claim_name() is what
+ * settles a race between two starting at once.
+ */
+static bool name_is_free(struct daemon *d, GError **error)
+{
+	g_autoptr(GVariant) reply = NULL;
+	gboolean has_owner = FALSE;
+
+	reply = g_dbus_connection_call_sync(
+		d->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+		"org.freedesktop.DBus", "NameHasOwner",
+		g_variant_new("(s)", HUB_BUS_NAME), G_VARIANT_TYPE("(b)"),
+		G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+	if (!reply)
+		return false;
+	g_variant_get(reply, "(b)", &has_owner);
+	if (has_owner)
+		set_exists_error(error);
+	return !has_owner;
+}
+
 /*
  * Claims the name without queueing: a second gymhubd must stop, not wait
- * behind the first one.
+ * behind the first one. Called once the object is exported, so a client
+ * that sees the name also finds the object.
  */
 static bool claim_name(struct daemon *d, GError **error)
 {
@@ -155,10 +188,7 @@ static bool claim_name(struct daemon *d, GError **error)
 	g_variant_get(reply, "(u)", &result);
 	if (result == 1 /* PRIMARY_OWNER */ || result == 4 /* ALREADY */)
 		return true;
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-		    "another gymhubd already runs (it owns %s on the %s bus); "
-		    "stop it first (systemctl stop gymhubd)",
-		    HUB_BUS_NAME, opt_bus);
+	set_exists_error(error);
 	return false;
 }
 
@@ -280,7 +310,7 @@ static int setup(struct daemon *d, GError **error)
 	int r;
 
 	d->bus = connect_bus(opt_bus, error);
-	if (!d->bus || !claim_name(d, error))
+	if (!d->bus || !name_is_free(d, error))
 		return -1;
 	d->name_lost_sub = g_dbus_connection_signal_subscribe(
 		d->bus, "org.freedesktop.DBus", "org.freedesktop.DBus",
@@ -336,7 +366,7 @@ static int setup(struct daemon *d, GError **error)
 		.user_data = d,
 	};
 	d->hub = hub_new(d->bus, &hs, error);
-	if (!d->hub)
+	if (!d->hub || !claim_name(d, error))
 		return -1;
 	g_message("gymhubd %s ready: %u workouts, database %s, buzzer %s, "
 		  "bus %s",
