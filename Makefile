@@ -260,8 +260,13 @@ install: all
 	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub
 	sed -e 's|/usr/local/share/gymhub|$(DATADIR)/gymhub|g' \
 	    -e 's|/etc/gymhub/|$(SYSCONFDIR)/gymhub/|g' config/gymhub.conf \
-	    > $(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf
-	chmod 644 $(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf
+	    > $(B)/gymhub.conf
+	@# Never overwrite the user's settings: a changed default goes beside.
+	@conf=$(DESTDIR)$(SYSCONFDIR)/gymhub/gymhub.conf; \
+	if [ -e $$conf ] && ! cmp -s $$conf $(B)/gymhub.conf; then \
+		install -m644 $(B)/gymhub.conf $$conf.dist; \
+		echo "kept your $$conf; the new default is $$conf.dist"; \
+	else install -m644 $(B)/gymhub.conf $$conf; fi
 	install -d $(DESTDIR)$(DATADIR)/gymhub/workouts
 	install -m644 config/workouts/*.conf $(DESTDIR)$(DATADIR)/gymhub/workouts/
 	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub/workouts
