@@ -43,7 +43,10 @@ int cue_thread_new(struct buzzer *bz, const struct cue_thread_opts *opts,
 /* Stops and joins the thread, silencing the buzzer; accepts NULL. */
 void cue_thread_free(struct cue_thread *ct);
 
-/* Queues cues (any order). -ENOBUFS when the command ring is full. */
+/*
+ * Queues cues (any order), all or none: -ENOBUFS when the command ring
+ * is full, -EINVAL for an unknown kind.
+ */
 int cue_thread_schedule(struct cue_thread *ct, const struct cue *cues,
 			size_t n);
 /* Drops every pending cue and silences the buzzer (pause, skip, stop). */
