@@ -229,27 +229,32 @@ format-check:
 		echo "fix with: clang-format -i$$bad"; exit 1; fi; \
 	echo "format-check: all files formatted"
 
-# Runs every test binary, prints each one's cmocka summary and a total.
+# Runs every test binary and replays the fuzz corpora, then adds up the
+# cmocka summaries into one closing line. A binary that dies before its
+# summary counts as one failed test.
 VALGRIND_CMD = valgrind --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite --show-leak-kinds=definite --quiet
 .PHONY: run-tests
 run-tests: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(PROGRAMS) $(FUZZ_REPLAYS)
-	@pass=0; fail=0; \
+	@pass=0; fail=0; skip=0; log=$(B)/tests/last.log; \
+	count() { sed -n "s/^\[  $$1 *\] \([0-9]*\) .*/\1/p" $$log | head -1; }; \
+	run() { \
+		echo "== $$*"; \
+		if [ "$(VALGRIND)" = 1 ]; then set -- $(VALGRIND_CMD) "$$@"; fi; \
+		GYMHUB_VALGRIND="$(if $(VALGRIND),$(VALGRIND_CMD))" \
+			GYMHUB_BUILD=$(B) "$$@" 2>&1 | tee $$log; \
+		rc=$${PIPESTATUS[0]}; \
+		p=$$(count PASSED); f=$$(count FAILED); s=$$(count SKIPPED); \
+		pass=$$((pass + $${p:-0})); skip=$$((skip + $${s:-0})); \
+		if [ $$rc -ne 0 ] && [ -z "$$f" ]; then f=1; fi; \
+		fail=$$((fail + $${f:-0})); \
+		[ $$rc -eq 0 ] || echo "FAILED: $$* (exit $$rc)"; \
+	}; \
 	for t in $(FUZZ_TARGETS); do \
-		echo "== replay tests/fuzz/corpus/$$t"; \
-		if $(B)/tests/fuzz/replay-$$t tests/fuzz/corpus/$$t; then \
-			pass=$$((pass+1)); \
-		else fail=$$((fail+1)); echo "FAILED: replay $$t"; fi; \
+		run $(B)/tests/fuzz/replay-$$t tests/fuzz/corpus/$$t; \
 	done; \
-	for t in $(UNIT_TESTS) $(INTEGRATION_TESTS); do \
-		echo "== $$t"; \
-		if [ "$(VALGRIND)" = 1 ]; then \
-			GYMHUB_VALGRIND="$(VALGRIND_CMD)" GYMHUB_BUILD=$(B) $(VALGRIND_CMD) $$t; \
-		else GYMHUB_BUILD=$(B) $$t; fi; \
-		if [ $$? -eq 0 ]; then pass=$$((pass+1)); \
-		else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
-	done; \
-	echo "test binaries: $$pass passed, $$fail failed"; \
+	for t in $(UNIT_TESTS) $(INTEGRATION_TESTS); do run $$t; done; \
+	echo; echo "tests: $$pass passed, $$fail failed, $$skip skipped"; \
 	[ $$fail -eq 0 ]
 
 # --- install ---------------------------------------------------------------

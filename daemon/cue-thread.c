@@ -275,6 +275,19 @@ static void thread_arm(struct cue_thread *ct, uint64_t next)
 		ct->armed_ns = next;
 }
 
+/*
+ * Touches the stack the thread will use, so its pages are faulted in (and
+ * locked, under mlockall) before the first deadline, not on it.
+ */
+static void prefault_stack(void)
+{
+	volatile unsigned char buf[CUE_THREAD_STACK / 4];
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i += 4096)
+		buf[i] = 0;
+}
+
 static void *thread_main(void *data)
 {
 	struct cue_thread *ct = data;
@@ -285,6 +298,7 @@ static void *thread_main(void *data)
 	struct cue_cmd cmd;
 	uint64_t ticks;
 
+	prefault_stack();
 	for (;;) {
 		thread_arm(ct, thread_next_edge(ct));
 		if (poll(fds, 2, -1) < 0)
@@ -398,10 +412,14 @@ int cue_thread_new(struct buzzer *bz, const struct cue_thread_opts *opts,
 		goto fail;
 	}
 	/*
-	 * Before the thread exists, so its stack and everything allocated
-	 * above is locked and faulted in already.
+	 * Before the thread exists, so everything allocated above is locked.
+	 * MCL_ONFAULT locks later mappings only as they are touched: without
+	 * it every other thread's 8 MiB stack (GDBus, the store writer,
+	 * GLib's pool) would be pinned whole on a 512 MiB Pi Zero 2 W. The
+	 * cue thread touches its own stack first thing (prefault_stack()).
 	 */
-	if (o.lock_memory && mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+	if (o.lock_memory &&
+	    mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
 		ct->rt_error = -errno;
 	r = start_thread(ct);
 	if (r < 0)

@@ -60,6 +60,8 @@ int main(int argc, char **argv)
 		closedir(d);
 	}
 	/* a crash never gets here: the sanitizer or abort() reports it */
-	printf("[  PASSED  ] %d input(s) replayed, %d unreadable\n", n, bad);
+	printf("[  PASSED  ] %d input(s) replayed\n", n - bad);
+	if (bad)
+		printf("[  FAILED  ] %d input(s) unreadable\n", bad);
 	return bad ? 1 : 0;
 }
