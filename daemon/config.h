@@ -53,8 +53,7 @@ struct config *config_new_default(void);
  * Defaults overlaid with @path. A missing file is an error only when
  * @must_exist (given with --config); otherwise defaults are used.
  */
-struct config *config_load(const char *path, bool must_exist,
-			   GError **error);
+struct config *config_load(const char *path, bool must_exist, GError **error);
 /* Defaults overlaid with @data; @origin names it in errors. */
 struct config *config_parse(const char *data, size_t len, const char *origin,
 			    GError **error);

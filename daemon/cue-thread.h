@@ -24,10 +24,10 @@
 #include "cue.h"
 
 struct cue_thread_opts {
-	bool realtime;	      /* ask for SCHED_FIFO */
-	int priority;	      /* SCHED_FIFO priority, 1..99 */
-	bool lock_memory;     /* mlockall(MCL_CURRENT | MCL_FUTURE) */
-	size_t max_pending;   /* cues held at once; 0 = default 256 */
+	bool realtime;	    /* ask for SCHED_FIFO */
+	int priority;	    /* SCHED_FIFO priority, 1..99 */
+	bool lock_memory;   /* mlockall(MCL_CURRENT | MCL_FUTURE) */
+	size_t max_pending; /* cues held at once; 0 = default 256 */
 };
 
 struct cue_thread;

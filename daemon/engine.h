@@ -60,13 +60,13 @@ struct segment {
 	uint16_t rounds; /* rounds per set of this block */
 	uint16_t set;	 /* 1-based */
 	uint16_t sets;
-	uint32_t reps;	 /* rep target for SEGMENT_REPS */
+	uint32_t reps; /* rep target for SEGMENT_REPS */
 	/* ms from workout start if nothing is paused, skipped or open */
 	uint64_t planned_start_ms;
 };
 
 enum engine_state {
-	ENGINE_IDLE,	 /* created, not started */
+	ENGINE_IDLE, /* created, not started */
 	ENGINE_RUNNING,
 	ENGINE_PAUSED,
 	ENGINE_FINISHED, /* ran to the end (skips included) */
@@ -123,8 +123,8 @@ uint32_t engine_remaining_ms(const struct engine *e, uint64_t now);
  * Actual times of segment @i (CLOCK_MONOTONIC ns); 0 where it has not
  * started or ended yet. A skipped-over segment never started.
  */
-void engine_segment_times(const struct engine *e, size_t i,
-			  uint64_t *ret_start, uint64_t *ret_end);
+void engine_segment_times(const struct engine *e, size_t i, uint64_t *ret_start,
+			  uint64_t *ret_end);
 
 /*
  * Cues to hand to the cue thread now, earliest first, each with a seq

@@ -62,8 +62,7 @@ int sq_open(const char *path, struct sq **ret);
 void sq_close(struct sq *q);
 
 /* Newest first; @limit 0 = all. */
-int sq_list(struct sq *q, size_t limit, struct sq_session **ret,
-	    size_t *ret_n);
+int sq_list(struct sq *q, size_t limit, struct sq_session **ret, size_t *ret_n);
 void sq_list_free(struct sq_session *list, size_t n);
 /* Id of the newest session: -ENOENT when there is none. */
 int sq_last_id(struct sq *q, int64_t *ret_id);

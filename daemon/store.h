@@ -64,13 +64,13 @@ struct store_segment {
 	uint32_t round, rounds, set, sets;
 	int64_t planned_start_ms, planned_end_ms; /* end 0 when open */
 	int64_t start_ms, end_ms;
-	bool skipped;	      /* ended early by skip/stop */
+	bool skipped; /* ended early by skip/stop */
 };
 void store_add_segment(struct store *st, int64_t session,
 		       const struct store_segment *seg);
 
 struct store_set {
-	uint32_t idx;	      /* 1-based within the session */
+	uint32_t idx; /* 1-based within the session */
 	const char *exercise;
 	const char *side;
 	uint32_t target_reps; /* 0 when not a rep set */

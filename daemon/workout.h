@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WORKOUT_NAME_MAX	 48  /* bytes with the NUL: file stem */
-#define WORKOUT_TITLE_MAX	 64
-#define WORKOUT_DESCRIPTION_MAX	 256
-#define WORKOUT_EXERCISE_MAX	 48
-#define WORKOUT_MAX_BLOCKS	 32
-#define WORKOUT_MAX_EXERCISES	 16  /* per interval block, one per round */
+#define WORKOUT_NAME_MAX	48 /* bytes with the NUL: file stem */
+#define WORKOUT_TITLE_MAX	64
+#define WORKOUT_DESCRIPTION_MAX 256
+#define WORKOUT_EXERCISE_MAX	48
+#define WORKOUT_MAX_BLOCKS	32
+#define WORKOUT_MAX_EXERCISES	16 /* per interval block, one per round */
 
 enum block_kind {
 	BLOCK_WARMUP,	/* one timed segment, e.g. 5 min easy cardio */
@@ -36,14 +36,14 @@ struct block {
 	 */
 	char exercises[WORKOUT_MAX_EXERCISES][WORKOUT_EXERCISE_MAX];
 	size_t n_exercises;
-	uint32_t work_ms;     /* interval work, hold time, warm-up length */
-	uint32_t rest_ms;     /* between rounds (interval), between sets */
-	uint32_t rounds;      /* interval rounds per set; 1 otherwise */
-	uint32_t sets;	      /* >= 1 */
-	uint32_t set_rest_ms; /* interval: rest between sets */
-	uint32_t reps;	      /* rep blocks: target per set */
-	bool per_side;	      /* hold: left then right, SWITCH between */
-	uint32_t switch_ms;   /* per-side hold: pause to change sides */
+	uint32_t work_ms;	/* interval work, hold time, warm-up length */
+	uint32_t rest_ms;	/* between rounds (interval), between sets */
+	uint32_t rounds;	/* interval rounds per set; 1 otherwise */
+	uint32_t sets;		/* >= 1 */
+	uint32_t set_rest_ms;	/* interval: rest between sets */
+	uint32_t reps;		/* rep blocks: target per set */
+	bool per_side;		/* hold: left then right, SWITCH between */
+	uint32_t switch_ms;	/* per-side hold: pause to change sides */
 	uint32_t rest_after_ms; /* rest before the next block, if any */
 };
 
