@@ -176,26 +176,37 @@ static void thread_command(struct cue_thread *ct, const struct cue_cmd *cmd)
 	}
 }
 
-/* A cue's first edge. Returns whether a report went into the ring. */
+/*
+ * A cue's first edge. Returns whether a report went into the ring.
+ *
+ * The pattern is timed from the later of the deadline and the actual
+ * onset: on time that is the deadline (no drift), but a cue that sounds
+ * late (a slow wake-up, a cue handed in after its deadline) still plays
+ * its tones at full length instead of being cut short or silenced.
+ */
 static bool thread_onset(struct cue_thread *ct, const struct cue *c)
 {
 	const struct cue_tone *tones = cue_pattern(c->kind);
 	struct cue_fired f;
+	uint64_t anchor;
 
 	/* schedule() refuses unknown kinds; stay silent if one got by. */
-	if (tones && tones[0].on_ms) {
+	if (tones && tones[0].on_ms)
 		thread_buzz(ct, true, tones[0].hz);
+	else
+		thread_silence(ct);
+	f.cue = *c;
+	f.fired_ns = mono_ns();
+	if (tones && tones[0].on_ms) {
+		anchor = f.fired_ns > c->deadline_ns ? f.fired_ns
+						     : c->deadline_ns;
 		ct->play = (struct cue_playing){
 			.tones = tones,
 			.tone = 0,
 			.in_tone = true,
-			.next_ns = c->deadline_ns + tones[0].on_ms * NS_PER_MS,
+			.next_ns = anchor + tones[0].on_ms * NS_PER_MS,
 		};
-	} else {
-		thread_silence(ct);
 	}
-	f.cue = *c;
-	f.fired_ns = mono_ns();
 	return ring_push(ct->fired, &f);
 }
 

@@ -246,6 +246,29 @@ static void test_newer_cue_cuts_pattern(void **state)
 }
 
 /* Cancel silences what sounds and drops what is pending. */
+/*
+ * A cue handed in after its deadline (a main loop that stalled, a thread
+ * that woke late) still sounds its whole first tone: a countdown tick cut
+ * to nothing would be a missed cue.
+ */
+static void test_late_cue_plays_in_full(void **state)
+{
+	struct rig rig;
+	const struct cue_tone *t = cue_pattern(CUE_START);
+	const struct buzzer_edge *e;
+	struct cue c;
+
+	rig_start(&rig, 0);
+	c = mkcue(CUE_START, now_ns() - 1000 * MS, 1);
+	assert_int_equal(cue_thread_schedule(rig.ct, &c, 1), 0);
+	wait_edges(rig.bz, 2);
+	e = buzzer_sim_edges(rig.bz);
+	assert_true(e[0].on);
+	assert_false(e[1].on);
+	assert_true(e[1].t_ns - e[0].t_ns >= t[0].on_ms * MS);
+	rig_stop(&rig);
+}
+
 static void test_cancel(void **state)
 {
 	struct rig rig;
@@ -629,6 +652,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_pattern),
 		cmocka_unit_test(test_newer_cue_cuts_pattern),
+		cmocka_unit_test(test_late_cue_plays_in_full),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_cancel_then_schedule),
 		cmocka_unit_test(test_fired_reports),
