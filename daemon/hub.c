@@ -43,7 +43,9 @@ struct hub {
 	size_t recorded;  /* segments [0, recorded) are queued to the store */
 	size_t shown;	  /* segment published on D-Bus; SIZE_MAX: none */
 	enum engine_state shown_state;
-	bool *skipped; /* per segment: ended by skip or stop */
+	bool *skipped;	     /* per segment: ended by skip or stop */
+	uint64_t *paused_ns; /* per segment: time spent paused in it */
+	uint64_t pause_started;
 	uint32_t n_sets;
 	/*
 	 * The final cue is reported after the engine already finished; the
@@ -191,8 +193,11 @@ static void record_segment(struct hub *h, size_t i)
 				seg->kind == SEGMENT_REPS ? seg->reps : 0,
 			/* counted by the motion sensor once one is worn */
 			.reps = -1,
+			/* what was held: pauses do not count */
 			.hold_ms = seg->kind == SEGMENT_HOLD && end
-					   ? (uint32_t)((end - start) / 1000000)
+					   ? (uint32_t)((end - start -
+							 h->paused_ns[i]) /
+							1000000)
 					   : 0,
 			.start_ms = row.start_ms,
 			.end_ms = row.end_ms,
@@ -319,6 +324,7 @@ static void finish_session(struct hub *h)
 	g_source_set_ready_time(h->wake, -1);
 	g_clear_pointer(&h->engine, engine_free);
 	g_clear_pointer(&h->skipped, g_free);
+	g_clear_pointer(&h->paused_ns, g_free);
 	h->workout = NULL;
 	publish_idle(h);
 }
@@ -359,8 +365,9 @@ static void hub_sync(struct hub *h, uint64_t now, bool cancel)
 {
 	enum engine_state st;
 
-	if (cancel)
-		cue_thread_cancel(h->s.cues);
+	if (cancel && cue_thread_cancel(h->s.cues) < 0)
+		g_warning("Could not cancel pending cues (command ring full); "
+			  "a cue scheduled before this change may still sound");
 	schedule_cues(h);
 	record_ended(h);
 	st = engine_state(h->engine);
@@ -462,6 +469,7 @@ static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
 	h->finishing = false;
 	h->shown = SIZE_MAX;
 	h->skipped = g_new0(bool, engine_n_segments(e));
+	h->paused_ns = g_new0(uint64_t, engine_n_segments(e));
 	h->session = h->s.store ? store_session_begin(h->s.store, w->name,
 						      w->title, h->wall0_ms)
 				: 0;
@@ -492,28 +500,42 @@ enum hub_op {
 static int hub_control(struct hub *h, enum hub_op op)
 {
 	uint64_t now = mono_now();
+	enum engine_state before;
 	size_t cur;
 	int r;
 
 	if (!h->engine || h->finishing)
 		return -ESRCH;
+	/*
+	 * Apply a segment end that is already due but not yet handled, so
+	 * that "the current segment" is the one the runner is in: a skip
+	 * 1 ms after a boundary ends the new segment, not the old one.
+	 */
+	if (engine_advance(h->engine, now) > 0) {
+		hub_sync(h, now, false);
+		if (!h->engine || h->finishing)
+			return -ESRCH;
+	}
 	cur = engine_current(h->engine);
+	before = engine_state(h->engine);
 	switch (op) {
 	case HUB_PAUSE:
 		r = engine_pause(h->engine, now);
+		if (r == 0)
+			h->pause_started = now;
 		break;
 	case HUB_RESUME:
 		r = engine_resume(h->engine, now);
-		if (r == -EINVAL && engine_state(h->engine) == ENGINE_RUNNING)
+		if (r == -EINVAL && before == ENGINE_RUNNING)
 			r = -EALREADY;
 		break;
 	case HUB_SKIP:
-		if (engine_state(h->engine) != ENGINE_RUNNING)
+		if (before != ENGINE_RUNNING)
 			return -ESRCH;
 		r = engine_skip(h->engine, now);
 		break;
 	case HUB_DONE:
-		if (engine_state(h->engine) != ENGINE_RUNNING)
+		if (before != ENGINE_RUNNING)
 			return -ESRCH;
 		r = engine_done(h->engine, now);
 		if (r == -EINVAL)
@@ -530,6 +552,8 @@ static int hub_control(struct hub *h, enum hub_op op)
 		r = -ESRCH;
 	if (r < 0)
 		return r;
+	if (before == ENGINE_PAUSED && cur < engine_n_segments(h->engine))
+		h->paused_ns[cur] += now - h->pause_started;
 	if ((op == HUB_SKIP || op == HUB_STOP) &&
 	    cur < engine_n_segments(h->engine))
 		h->skipped[cur] = true;

@@ -508,6 +508,28 @@ static void test_sides_and_reps(void **state)
 	sq_detail_free(d);
 }
 
+/* A paused hold stores what was held, not the time it stood paused. */
+static void test_paused_hold_time(void **state)
+{
+	struct env *e = *state;
+	struct sq_detail *d;
+
+	start_daemon(e);
+	assert_int_equal(ctl(e, NULL, "start", "sides"), 0);
+	assert_true(wait_prop(e, "Side", "left"));
+	assert_int_equal(ctl(e, NULL, "pause"), 0);
+	g_usleep(1500000);
+	assert_int_equal(ctl(e, NULL, "resume"), 0);
+	assert_true(wait_prop(e, "State", "idle"));
+	d = last_session(e);
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->n_sets, 2);
+	assert_int_equal(d->sets[0].hold_ms, 1000);
+	assert_true(d->segments[1].end_ms - d->segments[1].start_ms >= 2500);
+	assert_int_equal(d->sets[1].hold_ms, 1000);
+	sq_detail_free(d);
+}
+
 static void test_cli_errors(void **state)
 {
 	struct env *e = *state;
@@ -615,6 +637,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pause_resume_stop_export,
 						setup_plain, teardown_env),
 		cmocka_unit_test_setup_teardown(test_sides_and_reps,
+						setup_plain, teardown_env),
+		cmocka_unit_test_setup_teardown(test_paused_hold_time,
 						setup_plain, teardown_env),
 		cmocka_unit_test_setup_teardown(test_cli_errors, setup_plain,
 						teardown_env),
