@@ -5,10 +5,13 @@
  * The main thread copies each record into an op and pushes it on a queue;
  * a writer thread owns the only write connection and commits whatever
  * arrived within STORE_BATCH_MS (at most BATCH_MAX ops) in one
- * transaction. In WAL mode with synchronous=NORMAL a commit appends to the
- * -wal file without fsync; a power cut loses at most the last batches,
- * never the file (https://www.sqlite.org/wal.html,
- * pragma.html#pragma_synchronous).
+ * transaction. In WAL mode with synchronous=FULL every commit fsyncs the
+ * -wal file, so a power cut loses at most the batch being written: with
+ * batches of STORE_BATCH_MS, the last half second or so, never the file
+ * (https://www.sqlite.org/wal.html, pragma.html#pragma_synchronous).
+ * synchronous=NORMAL would fsync only at checkpoints and leave up to the
+ * kernel's writeback delay (~30 s) at risk; the cost of FULL is one fsync
+ * per batch, only while a session is recording.
  *
  * A failed batch is rolled back and kept, in order, at the front of the
  * backlog; the writer retries it every RETRY_MS and on every flush.
@@ -620,7 +623,7 @@ static int prepare_db(struct store *st, int version, unsigned int *ret_rec)
 	if (sqlite3_db_readonly(st->db, "main") == 1)
 		return -EROFS;
 	r = exec(st->db, "PRAGMA journal_mode = WAL;"
-			 "PRAGMA synchronous = NORMAL;"
+			 "PRAGMA synchronous = FULL;"
 			 "PRAGMA foreign_keys = ON");
 	if (r < 0)
 		return r;
