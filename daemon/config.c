@@ -153,6 +153,51 @@ static bool get_buzzer(const struct keyfile_lines *kl, struct config *c,
 	return false;
 }
 
+/*
+ * A path must be absolute (gymhubd runs from /) and must not end in what
+ * was meant as a comment: GKeyFile keeps "x.db # main" as the value, and
+ * a database or workout directory that silently moved is data gone
+ * missing.
+ */
+static bool check_path(const struct keyfile_lines *kl, const char *group,
+		       const char *key, const char *path, GError **error)
+{
+	const char *hash = strstr(path, " #");
+
+	if (!keyfile_lines_key_line(kl, group, key))
+		return true;
+	if (hash || strstr(path, "\t#")) {
+		keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID,
+					group, key,
+					"'%s' looks like a path followed by a "
+					"comment (a '#' comment must be on a "
+					"line of its own)",
+					path);
+		return false;
+	}
+	if (!g_path_is_absolute(path)) {
+		keyfile_lines_set_error(
+			kl, error, KEYFILE_LINES_ERROR_INVALID, group, key,
+			"expected an absolute path, got '%s'", path);
+		return false;
+	}
+	return true;
+}
+
+static bool read_paths(const struct keyfile_lines *kl, struct config *c,
+		       GError **error)
+{
+	char **p;
+
+	if (!check_path(kl, "hub", "database", c->database, error) ||
+	    !check_path(kl, "buzzer", "pwm-sysfs", c->pwm_sysfs, error))
+		return false;
+	for (p = c->workout_dirs; p && *p; p++)
+		if (!check_path(kl, "hub", "workouts", *p, error))
+			return false;
+	return true;
+}
+
 static bool read_values(const struct keyfile_lines *kl, struct config *c,
 			GError **error)
 {
@@ -207,7 +252,8 @@ struct config *config_parse(const char *data, size_t len, const char *origin,
 	struct config *c = config_new_default();
 
 	kl = keyfile_lines_new(data, len, origin, error);
-	if (!kl || !check_names(kl, error) || !read_values(kl, c, error)) {
+	if (!kl || !check_names(kl, error) || !read_values(kl, c, error) ||
+	    !read_paths(kl, c, error)) {
 		config_free(c);
 		c = NULL;
 	}

@@ -326,6 +326,17 @@ struct bad_case {
 };
 
 static const struct bad_case bad_configs[] = {
+	{"path with a trailing comment",
+	 "[hub]\ndatabase=/var/lib/gymhub/gymhub.db # main\n", 2,
+	 "[hub] database: '/var/lib/gymhub/gymhub.db # main' looks like a "
+	 "path followed by a comment"},
+	{"workout dir with a trailing comment",
+	 "[hub]\n\nworkouts=/etc/gymhub/workouts # mine\n", 3,
+	 "looks like a path followed by a comment"},
+	{"relative database path", "[hub]\ndatabase=gymhub.db\n", 2,
+	 "[hub] database: expected an absolute path, got 'gymhub.db'"},
+	{"relative workout dir", "[hub]\nworkouts=/a;workouts\n", 2,
+	 "expected an absolute path, got 'workouts'"},
 	{"not a key=value", "[buzzer]\nline 17\n", 2,
 	 "expected [group], key=value or # comment, got 'line 17'"},
 	{"key before any group", "# hi\nline=17\n[buzzer]\n", 2,
