@@ -71,7 +71,11 @@ CONFIG_OBJ  = $(B)/daemon/config.o $(B)/daemon/workout-file.o \
 	      $(B)/daemon/keyfile-lines.o
 STORE_OBJ   = $(B)/daemon/store.o $(B)/daemon/store-schema.o
 QUERY_OBJ   = $(B)/daemon/session-query.o $(B)/daemon/store-schema.o
-EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o
+FIT_OBJ     = $(B)/daemon/fit-encode.o $(B)/daemon/export-fit.o \
+	      $(B)/daemon/export-timeline.o
+TCX_OBJ     = $(B)/daemon/export-tcx.o $(B)/daemon/export-timeline.o
+EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o \
+	      $(sort $(FIT_OBJ) $(TCX_OBJ))
 GEN_OBJ     = $(B)/gen/hub1-generated.o
 
 GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
@@ -86,7 +90,8 @@ PROGRAMS = $(B)/gymhubd $(B)/gymhubctl
 
 UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-cue-thread $(B)/tests/test-config \
-	     $(B)/tests/test-store $(B)/tests/test-export
+	     $(B)/tests/test-store $(B)/tests/test-export \
+	     $(B)/tests/test-fit $(B)/tests/test-tcx
 INTEGRATION_TESTS = $(B)/tests/test-daemon
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
 # corpus make check replays through a plain driver.
@@ -94,7 +99,7 @@ FUZZ_TARGETS = config workout-file
 FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 FUZZ_OBJ_config = $(CONFIG_OBJ)
 FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
-BENCHES = $(B)/tests/bench-cues
+BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export
 
 # --- build -----------------------------------------------------------------
 .PHONY: all
@@ -135,6 +140,12 @@ $(B)/tests/test-store: $(B)/tests/test-store.o $(sort $(STORE_OBJ) $(QUERY_OBJ))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-export: $(B)/tests/test-export.o $(EXPORT_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(JSON_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-fit: $(B)/tests/test-fit.o $(FIT_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/test-tcx: $(B)/tests/test-tcx.o $(TCX_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/bench-export: $(B)/tests/bench-export.o $(EXPORT_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS) $(GLIB_LIBS)
 $(B)/tests/test-daemon: $(B)/tests/test-daemon.o $(QUERY_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/fuzz-%.o \
@@ -149,7 +160,7 @@ $(B)/tests/bench-cues: $(B)/tests/bench-cues.o $(CUETHR_OBJ)
 # --- dependencies ----------------------------------------------------------
 DEB_DEPS = gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin \
 	   libgpiod-dev libsqlite3-dev libsystemd-dev libcmocka-dev \
-	   libjson-glib-dev dbus-daemon sqlite3
+	   libjson-glib-dev dbus-daemon sqlite3 libxml2-utils
 DEB_DEPS_EXTRA_check-valgrind = valgrind
 DEB_DEPS_EXTRA_fuzz = clang libclang-rt-14-dev
 DEB_DEPS_EXTRA_format-check = clang-format
@@ -205,15 +216,32 @@ demo: deps
 	+@$(MAKE) --no-print-directory all
 	@B=$(B) sh hub-ui/gymhub-demo
 
-check: deps
+check: deps fitsdk
 	+@$(MAKE) --no-print-directory run-tests
 
-check-sanitize: deps
+check-sanitize: deps fitsdk
 	+@$(MAKE) --no-print-directory SAN=1 run-tests
 
-check-valgrind:
+check-valgrind: fitsdk
 	+@$(MAKE) --no-print-directory EXTRA_DEPS=valgrind deps
 	+@$(MAKE) --no-print-directory VALGRIND=1 run-tests
+
+# test-fit checks every FIT file it writes with Garmin's own decoder, the
+# official JavaScript FIT SDK, installed once from npm into build/node.
+FITSDK_VERSION = 21.217.0
+.PHONY: fitsdk
+fitsdk:
+	@[ -f build/node/node_modules/@garmin/fitsdk/package.json ] && exit 0; \
+	if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y \
+				--no-install-recommends nodejs npm || exit 1; \
+		else echo "gymhub: the FIT check needs node and npm. Run:"; \
+			echo "  sudo apt-get install -y nodejs npm"; exit 1; fi; \
+	fi; \
+	echo "gymhub: installing Garmin's FIT SDK $(FITSDK_VERSION) (npm) into build/node"; \
+	mkdir -p build/node && npm install --no-audit --no-fund --silent \
+		--prefix build/node @garmin/fitsdk@$(FITSDK_VERSION)
 
 bench: deps
 	+@$(MAKE) --no-print-directory $(BENCHES)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * export.h - one stored session as CSV (RFC 4180) or JSON.
+ * export.h - one stored session as CSV (RFC 4180), JSON, FIT or TCX.
  *
  * Encoders write to a stdio stream so gymhubctl can target stdout or a
  * temporary file it renames into place. 0 or -errno (-EIO on a write
@@ -21,5 +21,14 @@
 int export_csv(const struct sq_detail *d, const char *table, FILE *out);
 /* Documented in docs/export-json.md. */
 int export_json(const struct sq_detail *d, FILE *out);
+/*
+ * FIT activity (sport training, sub-sport strength training; sets,
+ * laps, per-second heart rate) and TCX v2 (a lap per segment, heart
+ * rate trackpoints). -ENODATA when no segment ever started: such a
+ * session has nothing a training platform could show. Pure C, any
+ * thread.
+ */
+int export_fit(const struct sq_detail *d, FILE *out);
+int export_tcx(const struct sq_detail *d, FILE *out);
 
 #endif

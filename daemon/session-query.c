@@ -443,11 +443,16 @@ out:
 
 void sq_detail_free(struct sq_detail *d)
 {
+	size_t i;
+
 	if (!d)
 		return;
 	session_clear(&d->session);
 	rows_free(&segment_rows, d->segments, d->n_segments);
 	rows_free(&set_rows, d->sets, d->n_sets);
 	rows_free(&cue_rows, d->cues, d->n_cues);
+	for (i = 0; d->hr && i < d->n_hr; i++)
+		free(d->hr[i].sensor);
+	free(d->hr);
 	free(d);
 }

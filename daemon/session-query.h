@@ -45,6 +45,13 @@ struct sq_cue {
 	int64_t planned_ms, late_us;
 };
 
+/* One heart-rate reading; @bpm 0 = no skin contact. */
+struct sq_hr {
+	int64_t t_ms;
+	uint16_t bpm;
+	char *sensor; /* which strap; may be NULL */
+};
+
 struct sq_detail {
 	struct sq_session session;
 	struct sq_segment *segments;
@@ -53,6 +60,8 @@ struct sq_detail {
 	size_t n_sets;
 	struct sq_cue *cues;
 	size_t n_cues;
+	struct sq_hr *hr; /* by t_ms; NULL/0 until heart rate is stored */
+	size_t n_hr;
 };
 
 struct sq;

@@ -1186,7 +1186,7 @@ static int cmd_show(struct ctl *c, const struct command *cmd, int argc,
 
 static const GOptionEntry export_options[] = {
 	{"format", 0, 0, G_OPTION_ARG_STRING, &opt.format,
-	 "csv or json (required)", "FORMAT"},
+	 "csv, json, fit or tcx (required)", "FORMAT"},
 	{"table", 0, 0, G_OPTION_ARG_STRING, &opt.table,
 	 "CSV only: sessions, segments (default), sets or cues", "TABLE"},
 	{"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
@@ -1197,6 +1197,10 @@ static int export_write(const struct sq_detail *d, FILE *out)
 {
 	if (strcmp(opt.format, "json") == 0)
 		return export_json(d, out);
+	if (strcmp(opt.format, "fit") == 0)
+		return export_fit(d, out);
+	if (strcmp(opt.format, "tcx") == 0)
+		return export_tcx(d, out);
 	return export_csv(d, opt.table, out);
 }
 
@@ -1278,7 +1282,8 @@ static gboolean csv_table_known(const char *table)
 static int export_check(const struct command *cmd)
 {
 	if (!opt.format)
-		return command_usage(cmd, "--format is required (csv or json)");
+		return command_usage(cmd, "--format is required (csv, json, "
+					  "fit or tcx)");
 	if (strcmp(opt.format, "csv") == 0) {
 		if (!opt.table)
 			opt.table = "segments";
@@ -1289,8 +1294,11 @@ static int export_check(const struct command *cmd)
 					     opt.table);
 		return CTL_OK;
 	}
-	if (strcmp(opt.format, "json") != 0)
-		return command_usage(cmd, "unknown format '%s' (csv or json)",
+	if (strcmp(opt.format, "json") != 0 && strcmp(opt.format, "fit") != 0 &&
+	    strcmp(opt.format, "tcx") != 0)
+		return command_usage(cmd,
+				     "unknown format '%s' (csv, json, fit or "
+				     "tcx)",
 				     opt.format);
 	if (opt.table)
 		return command_usage(cmd, "--table goes with --format csv "
@@ -1383,7 +1391,8 @@ static const struct command commands[] = {
 	 .max_args = 1},
 	{.name = "export",
 	 .params = "ID|last",
-	 .synopsis = "--format csv|json [--table TABLE] [-o FILE] ID|last",
+	 .synopsis =
+		 "--format csv|json|fit|tcx [--table TABLE] [-o FILE] ID|last",
 	 .summary = "Write one stored session as CSV or JSON",
 	 .run = cmd_export,
 	 .options = export_options,
