@@ -119,6 +119,16 @@ $(B)/gen/hub1-generated.o: $(B)/gen/hub1-generated.c
 $(B)/daemon/main.o $(B)/daemon/hub.o $(B)/hub-ui/gymhubctl.o \
 $(B)/tests/test-daemon.o: $(B)/gen/hub1-generated.h
 
+# The install paths are compiled in: objects that use them are rebuilt when
+# they change (make; sudo make install PREFIX=/usr must not mix the two).
+PATHS = $(DATADIR) $(SYSCONFDIR)
+$(B)/paths.stamp: FORCE
+	@mkdir -p $(@D); echo '$(PATHS)' | cmp -s - $@ || echo '$(PATHS)' > $@
+$(B)/daemon/config.o $(B)/daemon/main.o $(B)/tests/test-config.o: \
+	$(B)/paths.stamp
+.PHONY: FORCE
+FORCE:
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -249,7 +259,9 @@ bench: deps
 
 format-check:
 	+@$(MAKE) --no-print-directory EXTRA_DEPS=clang-format deps
-	@files=$$(git ls-files '*.c' '*.h'); \
+	@files=$$(git ls-files '*.c' '*.h' 2>/dev/null || \
+		find daemon hub-ui tests -name '*.[ch]'); \
+	[ -n "$$files" ] || { echo "format-check: no files found"; exit 1; }; \
 	bad=""; for f in $$files; do \
 		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || bad="$$bad $$f"; \
 	done; \

@@ -16,7 +16,14 @@
 
 #include <glib.h>
 
-#define CONFIG_DEFAULT_PATH "/etc/gymhub/gymhub.conf"
+/* The Makefile passes the install paths; these are its defaults. */
+#ifndef GYMHUB_SYSCONFDIR
+#define GYMHUB_SYSCONFDIR "/etc/gymhub"
+#endif
+#ifndef GYMHUB_DATADIR
+#define GYMHUB_DATADIR "/usr/local/share/gymhub"
+#endif
+#define CONFIG_DEFAULT_PATH GYMHUB_SYSCONFDIR "/gymhub.conf"
 
 enum config_buzzer {
 	CONFIG_BUZZER_NONE,

@@ -106,6 +106,10 @@ static void hub_return_error(GDBusMethodInvocation *inv, int err)
 		name = "NotPaused";
 		msg = "the workout is not paused";
 		break;
+	case -EAGAIN:
+		name = "Paused";
+		msg = "the workout is paused; resume it first";
+		break;
 	case -EOPNOTSUPP:
 		name = "NotRepStep";
 		msg = "the current step is not a rep step (use Skip)";
@@ -518,6 +522,9 @@ static int hub_control(struct hub *h, enum hub_op op)
 	}
 	cur = engine_current(h->engine);
 	before = engine_state(h->engine);
+	/* Only resume and stop make sense while paused; say so. */
+	if (before == ENGINE_PAUSED && op != HUB_RESUME && op != HUB_STOP)
+		return -EAGAIN;
 	switch (op) {
 	case HUB_PAUSE:
 		r = engine_pause(h->engine, now);

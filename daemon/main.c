@@ -30,6 +30,7 @@
 
 struct daemon {
 	GMainLoop *loop;
+	char status[200]; /* last STATUS= line, resent when recording fails */
 	struct config *cfg;
 	GPtrArray *workouts;
 	struct store *store;
@@ -73,7 +74,9 @@ static void notify_status(const char *status, void *user_data)
 {
 	struct daemon *d = user_data;
 
-	sd_notifyf(0, "STATUS=%s%s", status,
+	if (status != d->status)
+		g_strlcpy(d->status, status, sizeof(d->status));
+	sd_notifyf(0, "STATUS=%s%s", d->status,
 		   d->store_failing ? " (NOT RECORDING: see the log)" : "");
 }
 
@@ -82,6 +85,8 @@ static void on_store_error(int err, const char *msg, void *user_data)
 	struct daemon *d = user_data;
 
 	d->store_failing = err < 0;
+	/* systemctl status must say so now, not at the next phase */
+	notify_status(d->status, d);
 	if (err < 0)
 		g_warning("Recording failed: %s. The workout goes on; writes "
 			  "are kept in memory and retried.",
@@ -118,6 +123,23 @@ static void on_name_lost(GDBusConnection *c, const char *sender,
 	if (strcmp(name, HUB_BUS_NAME) != 0)
 		return;
 	g_warning("Lost the bus name %s; exiting", HUB_BUS_NAME);
+	d->exit_code = EXIT_FAILURE;
+	hub_stop_session(d->hub);
+	g_main_loop_quit(d->loop);
+}
+
+/*
+ * The bus went away (dbus restarted, the test bus ended): exit with a
+ * failure so Restart=on-failure brings gymhubd back, rather than GDBus's
+ * default of raising SIGTERM, which would look like a clean stop.
+ */
+static void on_bus_closed(GDBusConnection *c, gboolean remote_peer_vanished,
+			  GError *error, gpointer data)
+{
+	struct daemon *d = data;
+
+	g_warning("Lost the D-Bus connection%s%s; exiting", error ? ": " : "",
+		  error ? error->message : "");
 	d->exit_code = EXIT_FAILURE;
 	hub_stop_session(d->hub);
 	g_main_loop_quit(d->loop);
@@ -312,6 +334,8 @@ static int setup(struct daemon *d, GError **error)
 	d->bus = connect_bus(opt_bus, error);
 	if (!d->bus || !name_is_free(d, error))
 		return -1;
+	g_dbus_connection_set_exit_on_close(d->bus, FALSE);
+	g_signal_connect(d->bus, "closed", G_CALLBACK(on_bus_closed), d);
 	d->name_lost_sub = g_dbus_connection_signal_subscribe(
 		d->bus, "org.freedesktop.DBus", "org.freedesktop.DBus",
 		"NameLost", "/org/freedesktop/DBus", NULL,
@@ -385,8 +409,10 @@ static void teardown(struct daemon *d)
 	store_close(d->store);
 	if (d->name_lost_sub)
 		g_dbus_connection_signal_unsubscribe(d->bus, d->name_lost_sub);
-	if (d->bus)
+	if (d->bus) {
+		g_signal_handlers_disconnect_by_data(d->bus, d);
 		g_dbus_connection_flush_sync(d->bus, NULL, NULL);
+	}
 	g_clear_object(&d->bus);
 	g_clear_pointer(&d->workouts, g_ptr_array_unref);
 	config_free(d->cfg);

@@ -432,6 +432,10 @@ static void test_pause_resume_stop_export(void **state)
 	assert_true(wait_prop(e, "Phase", "work"));
 	assert_int_equal(ctl(e, NULL, "pause"), 0);
 	assert_true(wait_prop(e, "State", "paused"));
+	/* while paused: a clear "resume first", not "nothing running" */
+	assert_int_equal(ctl(e, &out, "skip"), 1);
+	assert_non_null(strstr(out, "paused"));
+	g_clear_pointer(&out, g_free);
 	rem1 = get_prop(e, "RemainingMs");
 	g_usleep(1200000);
 	rem2 = get_prop(e, "RemainingMs");
@@ -586,6 +590,28 @@ static void test_sigterm_ends_session(void **state)
 	sq_detail_free(d);
 }
 
+/*
+ * The bus going away (dbus restarted) ends the session cleanly and exits
+ * with a failure, so systemd's Restart=on-failure brings gymhubd back.
+ */
+static void test_bus_lost_exits_failure(void **state)
+{
+	struct env *e = *state;
+	struct sq_detail *d;
+
+	start_daemon(e);
+	assert_int_equal(ctl(e, NULL, "start", "long"), 0);
+	assert_true(wait_prop(e, "Phase", "work"));
+	kill(e->bus_pid, SIGTERM);
+	wait_exit(e->bus_pid);
+	e->bus_pid = 0;
+	assert_int_equal(wait_exit(e->daemon_pid), 1);
+	e->daemon_pid = 0;
+	d = last_session(e);
+	assert_string_equal(d->session.state, "stopped");
+	sq_detail_free(d);
+}
+
 /* Power cut: SIGKILL mid-session, then a restart closes it. */
 static void test_sigkill_recovered(void **state)
 {
@@ -645,6 +671,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_instance_refused,
 						setup_plain, teardown_env),
 		cmocka_unit_test_setup_teardown(test_sigterm_ends_session,
+						setup_plain, teardown_env),
+		cmocka_unit_test_setup_teardown(test_bus_lost_exits_failure,
 						setup_plain, teardown_env),
 		cmocka_unit_test_setup_teardown(test_sigkill_recovered,
 						setup_plain, teardown_env),
