@@ -66,6 +66,27 @@ static void write_file(const char *path, const char *text)
 }
 
 /*
+ * The shipped policy, with group gymhub (absent here) played by group
+ * nogroup, so the test can be both a member (user nobody) and an
+ * outsider (user daemon).
+ */
+static char *policy_for_test(const char *dir)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GString) s = NULL;
+	char *path = g_build_filename(dir, "policy.conf", NULL);
+
+	if (!g_file_get_contents("systemd/org.gymhub.Hub1.conf", &text, NULL,
+				 NULL))
+		fail_msg("cannot read systemd/org.gymhub.Hub1.conf");
+	s = g_string_new(text);
+	assert_true(g_string_replace(s, "group=\"gymhub\"", "group=\"nogroup\"",
+				     0) == 1);
+	write_file(path, s->str);
+	return path;
+}
+
+/*
  * A bus config like the system bus's where the policy matters, else a
  * plain session-style bus that allows everything.
  */
@@ -83,7 +104,8 @@ static void start_bus(struct env *e, bool system_policy)
 	char buf[512];
 	ssize_t n;
 
-	policy = g_build_filename(cwd, "systemd", "org.gymhub.Hub1.conf", NULL);
+	if (system_policy)
+		policy = policy_for_test(e->dir);
 	if (system_policy)
 		text = g_strdup_printf(
 			"<busconfig><type>system</type>"
@@ -638,21 +660,32 @@ static void test_sigkill_recovered(void **state)
 static void test_policy_refuses_outsiders(void **state)
 {
 	struct env *e = *state;
-	struct passwd *pw = getpwnam("nobody");
+	/* getpwnam() returns static storage: keep the uids, not the structs */
+	struct passwd *pw = getpwnam("nobody"); /* group nogroup */
+	uid_t in = pw ? pw->pw_uid : 0;
 	g_autofree char *out = NULL;
+	uid_t out_uid;
 
-	if (geteuid() != 0 || !pw) {
-		fprintf(stderr, "  skipped: needs root and user nobody\n");
+	pw = getpwnam("daemon");
+	out_uid = pw ? pw->pw_uid : 0;
+	if (geteuid() != 0 || !in || !out_uid) {
+		fprintf(stderr,
+			"  skipped: needs root, users nobody, daemon\n");
 		skip();
 	}
 	start_daemon(e);
-	assert_int_equal(ctl_as(e, pw->pw_uid, &out, "start", "long", NULL), 5);
+	assert_int_equal(ctl_as(e, out_uid, &out, "start", "long", NULL), 5);
+	assert_non_null(strstr(out, "permission denied"));
 	g_clear_pointer(&out, g_free);
-	assert_int_equal(ctl_as(e, pw->pw_uid, &out, "status", NULL), 0);
+	/* looking is for everyone */
+	assert_int_equal(ctl_as(e, out_uid, &out, "status", NULL), 0);
 	assert_non_null(strstr(out, "idle"));
-	assert_int_equal(ctl(e, NULL, "start", "long"), 0);
-	assert_int_equal(ctl_as(e, pw->pw_uid, NULL, "stop", NULL), 5);
-	assert_int_equal(ctl(e, NULL, "stop"), 0);
+	assert_int_equal(ctl_as(e, out_uid, NULL, "workouts", NULL), 0);
+	/* a member of the group steers */
+	assert_int_equal(ctl_as(e, in, NULL, "start", "long", NULL), 0);
+	assert_int_equal(ctl_as(e, out_uid, NULL, "stop", NULL), 5);
+	assert_int_equal(ctl_as(e, in, NULL, "pause", NULL), 0);
+	assert_int_equal(ctl_as(e, in, NULL, "stop", NULL), 0);
 }
 
 int main(void)
