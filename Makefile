@@ -76,11 +76,12 @@ FIT_OBJ     = $(B)/daemon/fit-encode.o $(B)/daemon/export-fit.o \
 TCX_OBJ     = $(B)/daemon/export-tcx.o $(B)/daemon/export-timeline.o
 EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o \
 	      $(sort $(FIT_OBJ) $(TCX_OBJ))
+HRS_OBJ     = $(B)/daemon/hrs.o
 GEN_OBJ     = $(B)/gen/hub1-generated.o
 
 GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
 	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ))
-GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(GEN_OBJ) \
+GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(GEN_OBJ) $(HRS_OBJ) \
 	      $(sort $(QUERY_OBJ) $(EXPORT_OBJ))
 
 GYMHUBD_LIBS = $(GIO_LIBS) $(GPIOD_LIBS) $(SQLITE_LIBS) $(SYSTEMD_LIBS)
@@ -91,14 +92,15 @@ PROGRAMS = $(B)/gymhubd $(B)/gymhubctl
 UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-cue-thread $(B)/tests/test-config \
 	     $(B)/tests/test-store $(B)/tests/test-export \
-	     $(B)/tests/test-fit $(B)/tests/test-tcx
-INTEGRATION_TESTS = $(B)/tests/test-daemon
+	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs
+INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
 # corpus make check replays through a plain driver.
-FUZZ_TARGETS = config workout-file
+FUZZ_TARGETS = config workout-file hrs
 FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 FUZZ_OBJ_config = $(CONFIG_OBJ)
 FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
+FUZZ_OBJ_hrs = $(HRS_OBJ)
 BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export
 
 # --- build -----------------------------------------------------------------
@@ -156,6 +158,12 @@ $(B)/tests/test-tcx: $(B)/tests/test-tcx.o $(TCX_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/bench-export: $(B)/tests/bench-export.o $(EXPORT_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(JSON_LIBS) $(GLIB_LIBS)
+$(B)/tests/test-hrs: $(B)/tests/test-hrs.o $(HRS_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/fake-bluez: $(B)/tests/fake-bluez.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS)
+$(B)/tests/test-fake-bluez: $(B)/tests/test-fake-bluez.o | $(B)/tests/fake-bluez
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-daemon: $(B)/tests/test-daemon.o $(QUERY_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/fuzz-%.o \
@@ -207,7 +215,7 @@ fuzz:
 	+@$(MAKE) --no-print-directory CC=clang B=build/fuzz \
 		GH_CFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" \
 		$(FUZZ_TARGETS:%=build/fuzz/tests/fuzz/fuzz-%.o) \
-		$(sort $(subst $(B)/,build/fuzz/,$(CONFIG_OBJ) $(ENGINE_OBJ)))
+		$(sort $(subst $(B)/,build/fuzz/,$(CONFIG_OBJ) $(ENGINE_OBJ) $(HRS_OBJ)))
 	@for t in $(FUZZ_TARGETS); do \
 		objs=$$($(MAKE) --no-print-directory -s B=build/fuzz print-fuzz-obj-$$t); \
 		clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-$$t build/fuzz/tests/fuzz/fuzz-$$t.o \
