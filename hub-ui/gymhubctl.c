@@ -26,6 +26,7 @@
 #include <json-glib/json-glib.h>
 
 #include "export.h"
+#include "hrs.h"
 #include "hub1-generated.h"
 #include "session-query.h"
 
@@ -1332,6 +1333,79 @@ static int cmd_export(struct ctl *c, const struct command *cmd, int argc,
 	return r;
 }
 
+/* --- decode --------------------------------------------------------------- */
+
+/*
+ * One packet per argument ("164a1203" or "16 4a 12 03" quoted); a run of
+ * bare two-digit arguments, as pasted unquoted from btmon, is one packet.
+ */
+static char *decode_join(int argc, char **argv, int *ret_next)
+{
+	GString *hex = g_string_new(argv[*ret_next]);
+	int i = *ret_next + 1;
+
+	if (strlen(argv[*ret_next]) == 2)
+		for (; i < argc && strlen(argv[i]) == 2; i++)
+			g_string_append(g_string_append_c(hex, ' '), argv[i]);
+	*ret_next = i;
+	return g_string_free(hex, FALSE);
+}
+
+static void decode_print_text(const struct hrs_measurement *m)
+{
+	size_t i;
+
+	printf("%u bpm, sensor contact %s", m->bpm,
+	       hrs_contact_to_string(m->contact));
+	if (m->has_energy)
+		printf(", energy %u kJ", m->energy_kj);
+	for (i = 0; i < m->n_rr; i++)
+		printf("%s%u ms (%u/1024)%s", i ? ", " : ", RR ",
+		       (m->rr_1024[i] * 1000u + 512) / 1024, m->rr_1024[i],
+		       hrs_rr_is_implausible(m, i) ? " implausible, not a beat"
+						   : "");
+	printf("\n");
+}
+
+static int cmd_decode(struct ctl *c, const struct command *cmd, int argc,
+		      char **argv)
+{
+	uint8_t bytes[HRS_ATT_VALUE_MAX];
+	char json[HRS_JSON_MAX];
+	struct hrs_measurement m;
+	int i = 2, bad = 0, r;
+	size_t len;
+
+	if (strcmp(argv[1], "hrs") != 0)
+		return command_usage(cmd, "unknown protocol '%s' (hrs)",
+				     argv[1]);
+	if (argc < 3)
+		return command_usage(cmd, "missing HEX");
+	while (i < argc) {
+		g_autofree char *hex = decode_join(argc, argv, &i);
+
+		r = hrs_hex_decode(hex, bytes, sizeof(bytes), &len);
+		if (r < 0) {
+			fail("'%s' is not hex bytes (e.g. 16 4a 12 03)", hex);
+			return CTL_USAGE;
+		}
+		r = hrs_parse(bytes, len, &m);
+		if (r < 0) {
+			fail("'%s' is not a heart rate measurement: %zu bytes "
+			     "are fewer than its flags announce, or its RR "
+			     "intervals are cut in half",
+			     hex, len);
+			bad++;
+			continue;
+		}
+		if (opt.json && hrs_format_json(&m, json, sizeof(json)) >= 0)
+			printf("%s\n", json);
+		else
+			decode_print_text(&m);
+	}
+	return bad ? CTL_FAILED : CTL_OK;
+}
+
 /* --- help and dispatch --------------------------------------------------- */
 
 static int cmd_help(struct ctl *c, const struct command *cmd, int argc,
@@ -1398,6 +1472,15 @@ static const struct command commands[] = {
 	 .options = export_options,
 	 .min_args = 1,
 	 .max_args = 1},
+	{.name = "decode",
+	 .params = "hrs HEX...",
+	 .synopsis = "[--json] hrs HEX...",
+	 .summary = "Show what the hub reads from raw heart-rate "
+		    "notification bytes (e.g. from btmon)",
+	 .run = cmd_decode,
+	 .json = TRUE,
+	 .min_args = 2,
+	 .max_args = 1024},
 	{.name = "help",
 	 .params = "[COMMAND]",
 	 .synopsis = "[COMMAND]",

@@ -564,6 +564,12 @@ static void test_cli_errors(void **state)
 	start_daemon(e);
 	assert_int_equal(ctl(e, &out, "start", "no-such-workout"), 4);
 	assert_int_equal(ctl(e, NULL, "frobnicate"), 2);
+	/* decode: a btmon paste, unquoted, and a truncated packet */
+	assert_int_equal(ctl(e, &out, "decode", "hrs", "16", "4a", "12", "03"),
+			 0);
+	assert_non_null(strstr(out, "74 bpm, sensor contact detected"));
+	g_clear_pointer(&out, g_free);
+	assert_int_equal(ctl(e, NULL, "decode", "hrs", "0e3c"), 1);
 	assert_int_equal(ctl(e, NULL, "show", "999"), 4);
 	assert_int_equal(ctl(e, NULL, "pause"), 1);
 	assert_int_equal(ctl(e, NULL, "start", "long"), 0);
