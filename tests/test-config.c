@@ -796,7 +796,7 @@ static void test_workout_builtins(void **state)
 
 	w = find(ws, "demo");
 	assert_true(w->halfway);
-	assert_int_equal(planned_s(w), 46);
+	assert_int_equal(planned_s(w), 53);
 }
 
 /* The integration test's workouts are valid too. */
