@@ -565,6 +565,7 @@ static void test_cli_errors(void **state)
 	assert_int_equal(ctl(e, &out, "start", "no-such-workout"), 4);
 	assert_int_equal(ctl(e, NULL, "frobnicate"), 2);
 	/* decode: a btmon paste, unquoted, and a truncated packet */
+	g_clear_pointer(&out, g_free);
 	assert_int_equal(ctl(e, &out, "decode", "hrs", "16", "4a", "12", "03"),
 			 0);
 	assert_non_null(strstr(out, "74 bpm, sensor contact detected"));
