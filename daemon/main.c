@@ -343,6 +343,14 @@ static int setup(struct daemon *d, GError **error)
 
 	r = store_open(d->cfg->database, on_store_error, d, &recovered,
 		       &d->store);
+	if (r == -EBUSY) {
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY,
+			    "the database %s is in use by another gymhubd (it "
+			    "holds %s.lock); stop it, or give this one its own "
+			    "database with --db",
+			    d->cfg->database, d->cfg->database);
+		return -1;
+	}
 	if (r < 0) {
 		g_warning("Cannot open the database %s: %s. Workouts will run "
 			  "but NOT be recorded; fix or move the file and "

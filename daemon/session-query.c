@@ -5,9 +5,16 @@
  * Read-only, so it may run beside gymhubd: WAL lets a reader see the last
  * commit while the writer goes on (https://www.sqlite.org/wal.html).
  * Files of an older schema version (gymhubd migrates them when it starts)
- * are read as they are: tables they lack read as empty.
+ * are read as they are: tables they lack read as empty. Readers take no
+ * lock of their own; gymhubd's "<file>.lock" only keeps writers apart.
+ *
+ * While gymhubd is stopped a reader who may not create files beside the
+ * database still needs -wal and -shm: gymhubd keeps them (store.c), and
+ * where they are gone anyway the file is read as a snapshot
+ * (open_snapshot()).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,32 +27,55 @@
 
 #define BUSY_TIMEOUT_MS 2000
 
+/* What a snapshot reader watches of a file: @exists false = missing. */
+struct file_id {
+	bool exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+enum sq_file {
+	SQ_FILE_DB,
+	SQ_FILE_WAL,
+	SQ_FILE_SHM,
+	SQ_FILE_MAX,
+};
+
 struct sq {
 	sqlite3 *db;
 	int version; /* 0: an empty file, no tables at all */
+	/* Set when opened as a snapshot (open_snapshot()): the files'
+	 * names and how they were at that moment. */
+	char *files[SQ_FILE_MAX];
+	struct file_id ids[SQ_FILE_MAX];
 };
 
-int sq_open(const char *path, struct sq **ret)
+/* Opens @name (a path, or a URI with SQLITE_OPEN_URI) and checks it is
+ * ours. The first read happens here, so a WAL file that cannot be read
+ * fails here too. *ret_rc: SQLite's code, for deciding on a retry. */
+static int open_db(const char *name, int flags, struct sq **ret, int *ret_rc)
 {
-	struct stat stbuf;
 	struct sq *q;
 	int rc, r;
 
-	/* Say "no such file" plainly rather than SQLite's "unable to open". */
-	if (stat(path, &stbuf) < 0)
-		return -errno;
+	*ret_rc = SQLITE_OK;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	rc = sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL);
+	rc = sqlite3_open_v2(name, &q->db, flags, NULL);
 	if (rc != SQLITE_OK) {
+		/* The file itself could not be opened: nothing to retry. */
 		r = store_schema_errno(q->db, rc);
 		goto fail;
 	}
 	sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
 	r = store_schema_check(q->db, &q->version);
-	if (r < 0)
+	if (r < 0) {
+		*ret_rc = sqlite3_extended_errcode(q->db);
 		goto fail;
+	}
 	*ret = q;
 	return 0;
 
@@ -54,11 +84,191 @@ fail:
 	return r;
 }
 
+static int file_id_get(const char *path, struct file_id *ret)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		*ret = (struct file_id){.exists = false};
+		return errno == ENOENT ? 0 : -errno;
+	}
+	*ret = (struct file_id){
+		.exists = true,
+		.dev = st.st_dev,
+		.ino = st.st_ino,
+		.size = st.st_size,
+		.mtime = st.st_mtim,
+	};
+	return 0;
+}
+
+static bool file_id_equal(const struct file_id *a, const struct file_id *b)
+{
+	if (a->exists != b->exists)
+		return false;
+	return !a->exists ||
+	       (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+		a->mtime.tv_sec == b->mtime.tv_sec &&
+		a->mtime.tv_nsec == b->mtime.tv_nsec);
+}
+
+/*
+ * "file:" URI for @path, every byte but [A-Za-z0-9/._~-] percent-encoded
+ * (RFC 3986; SQLite decodes %HH, https://www.sqlite.org/uri.html), so
+ * '?', '#' and '%' in a name stay part of it. "file://" before an absolute
+ * path gives an empty authority even when the path starts with "//".
+ */
+static char *snapshot_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char tail[] = "?immutable=1";
+	char *uri, *p;
+
+	uri = malloc(sizeof("file://") + 3 * strlen(path) + sizeof(tail));
+	if (!uri)
+		return NULL;
+	p = stpcpy(uri, path[0] == '/' ? "file://" : "file:");
+	for (; *path; path++) {
+		unsigned char c = (unsigned char)*path;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("/._~-", c)) {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 0xf];
+		}
+	}
+	strcpy(p, tail);
+	return uri;
+}
+
+/*
+ * Reads the database file alone, as a snapshot, when SQLite cannot set up
+ * its WAL index for us: -shm (or -wal) is missing and only gymhubd's user
+ * may create files in its directory. -EROFS unless -wal is missing or
+ * empty: then it holds no commit the database file lacks and no writer is
+ * at work (a writer keeps -wal and -shm from its first read on and
+ * commits to -wal), so immutable=1 - no locks, no WAL - reads exactly
+ * what a normal reader would.
+ *
+ * If gymhubd starts meanwhile, its commits go to -wal and this snapshot
+ * simply predates them; only a checkpoint (at 1000 pages of -wal, or
+ * when gymhubd stops) rewrites the database file under us. Every query
+ * therefore re-checks the file (snapshot_check()) and answers -EBUSY,
+ * "try again", if it changed; a retry then finds a writer's -shm and
+ * reads normally.
+ */
+static int open_snapshot(const char *path, struct sq **ret)
+{
+	static const char *const suffix[SQ_FILE_MAX] = {"", "-wal", "-shm"};
+	struct sq *q = NULL;
+	char *files[SQ_FILE_MAX] = {NULL}, *uri = NULL;
+	struct file_id ids[SQ_FILE_MAX];
+	int i, rc, r;
+
+	for (i = 0; i < SQ_FILE_MAX; i++) {
+		if (asprintf(&files[i], "%s%s", path, suffix[i]) < 0) {
+			files[i] = NULL;
+			r = -ENOMEM;
+			goto out;
+		}
+		r = file_id_get(files[i], &ids[i]);
+		if (r < 0)
+			goto out;
+	}
+	if (!ids[SQ_FILE_DB].exists) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (ids[SQ_FILE_WAL].exists && ids[SQ_FILE_WAL].size > 0) {
+		r = -EROFS;
+		goto out;
+	}
+	uri = snapshot_uri(path);
+	if (!uri) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = open_db(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, &q, &rc);
+	if (r < 0)
+		goto out;
+	memcpy(q->files, files, sizeof(files));
+	memcpy(q->ids, ids, sizeof(ids));
+	memset(files, 0, sizeof(files));
+	*ret = q;
+out:
+	for (i = 0; i < SQ_FILE_MAX; i++)
+		free(files[i]);
+	free(uri);
+	return r;
+}
+
+/*
+ * @r, or -EBUSY when a writer came by since the snapshot was opened,
+ * errors included: what was read may then be torn (tried: a checkpoint
+ * under a snapshot reader made a query fail with SQLITE_CORRUPT). A
+ * writer shows: its first commit creates -wal or grows it from empty, it
+ * creates -shm when missing, and gymhubd leaves both behind. One that
+ * deletes them when it closes (the sqlite3 shell) shows only in the
+ * database file's timestamp, blind to a write in the same clock tick as
+ * the snapshot's stat().
+ */
+static int snapshot_check(const struct sq *q, int r)
+{
+	struct file_id now;
+	int i;
+
+	if (!q->files[SQ_FILE_DB] || r == -ENOMEM)
+		return r;
+	for (i = 0; i < SQ_FILE_MAX; i++)
+		if (file_id_get(q->files[i], &now) < 0 ||
+		    !file_id_equal(&now, &q->ids[i]))
+			return -EBUSY;
+	return r;
+}
+
+int sq_open(const char *path, struct sq **ret)
+{
+	struct stat stbuf;
+	int rc, r, r2;
+
+	/* Say "no such file" plainly rather than SQLite's "unable to open". */
+	if (stat(path, &stbuf) < 0)
+		return -errno;
+	r = open_db(path, SQLITE_OPEN_READONLY, ret, &rc);
+	if (r == 0)
+		return 0;
+	/* The file opened but the first read failed. Seen with SQLite 3.40
+	 * when the WAL index cannot be set up for lack of -wal
+	 * (READONLY_DIRECTORY) or -shm (CANTOPEN, errno ENOENT) and no right
+	 * to create them: gymhubd is stopped and an older one, or someone,
+	 * removed them. */
+	switch (rc & 0xff) {
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+		break;
+	default:
+		return r;
+	}
+	/* -EROFS when -wal holds commits: this user cannot read them until
+	 * gymhubd, the only one who may re-create -shm, runs again. An I/O
+	 * error is more likely a failing card, though: say so. */
+	r2 = open_snapshot(path, ret);
+	return r2 == -EROFS && (rc & 0xff) == SQLITE_IOERR ? r : r2;
+}
+
 void sq_close(struct sq *q)
 {
+	int i;
+
 	if (!q)
 		return;
 	sqlite3_close(q->db);
+	for (i = 0; i < SQ_FILE_MAX; i++)
+		free(q->files[i]);
 	free(q);
 }
 
@@ -137,7 +347,7 @@ int sq_list(struct sq *q, size_t limit, struct sq_session **ret, size_t *ret_n)
 	int rc, r = 0;
 
 	if (q->version < 1)
-		goto done; /* an empty file: no sessions */
+		goto out; /* an empty file: no sessions */
 	/* Ids are handed out as sessions start, so they order sessions
 	 * even when the wall clock stepped (a Pi without RTC before NTP). */
 	session_sql(q, "ORDER BY id DESC LIMIT ?", sql, sizeof(sql));
@@ -161,13 +371,13 @@ int sq_list(struct sq *q, size_t limit, struct sq_session **ret, size_t *ret_n)
 		n++;
 	}
 	r = store_schema_errno(q->db, rc);
-	if (r < 0)
-		goto out;
-done:
-	*ret = list;
-	*ret_n = n;
-	list = NULL;
 out:
+	r = snapshot_check(q, r);
+	if (r == 0) {
+		*ret = list;
+		*ret_n = n;
+		list = NULL;
+	}
 	sqlite3_finalize(s);
 	sq_list_free(list, n);
 	return r;
@@ -185,21 +395,25 @@ void sq_list_free(struct sq_session *list, size_t n)
 int sq_last_id(struct sq *q, int64_t *ret_id)
 {
 	sqlite3_stmt *s = NULL;
+	int64_t id = 0;
 	int rc, r;
 
 	if (q->version < 1)
 		return -ENOENT;
 	r = prepare(q, "SELECT max(id) FROM sessions", &s);
 	if (r < 0)
-		return r;
+		return snapshot_check(q, r);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) == SQLITE_NULL)
 		r = -ENOENT;
 	else if (rc == SQLITE_ROW)
-		*ret_id = sqlite3_column_int64(s, 0);
+		id = sqlite3_column_int64(s, 0);
 	else
 		r = rc == SQLITE_DONE ? -EIO : store_schema_errno(q->db, rc);
 	sqlite3_finalize(s);
+	r = snapshot_check(q, r);
+	if (r == 0)
+		*ret_id = id;
 	return r;
 }
 
@@ -428,11 +642,11 @@ int sq_get(struct sq *q, int64_t id, struct sq_detail **ret)
 	 * even while gymhubd writes. */
 	r = store_schema_errno(q->db,
 			       sqlite3_exec(q->db, "BEGIN", NULL, NULL, NULL));
-	if (r < 0)
-		goto out;
-	r = read_detail(q, id, d);
-	sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
-out:
+	if (r == 0) {
+		r = read_detail(q, id, d);
+		sqlite3_exec(q->db, "COMMIT", NULL, NULL, NULL);
+	}
+	r = snapshot_check(q, r);
 	if (r < 0) {
 		sq_detail_free(d);
 		return r;

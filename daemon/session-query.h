@@ -66,7 +66,20 @@ struct sq_detail {
 
 struct sq;
 
-/* -ENOENT when the file is missing, -EPROTO when it is not ours. */
+/*
+ * -ENOENT when the file is missing, -EPROTO when it is not ours,
+ * -EPROTONOSUPPORT when a newer gymhub wrote it, -EBADMSG when it is
+ * damaged, -EACCES when this user may not read it (not in group gymhub),
+ * -EROFS when gymhubd is stopped and left commits in @path-wal whose index
+ * (@path-shm) is gone and only gymhubd's user may re-create: it reads
+ * again once gymhubd runs.
+ *
+ * Where -wal and -shm are both needed but missing and -wal holds nothing
+ * (gymhubd stopped; an older one deleted them), the file is read as a
+ * snapshot of that moment (SQLite's immutable=1). Should a writer come by
+ * before sq_close(), the query functions below answer -EBUSY: close and
+ * open again.
+ */
 int sq_open(const char *path, struct sq **ret);
 void sq_close(struct sq *q);
 

@@ -17,11 +17,33 @@
  * backlog; the writer retries it every RETRY_MS and on every flush.
  * Control ops (flush, test hooks, quit) are handled in queue order after
  * the data ops before them.
+ *
+ * One writer per file: SQLite would let a second gymhubd (started on
+ * another bus) in, and its recovery would close the first one's live
+ * session and both would hand out the same session ids. store_open()
+ * therefore holds flock() on "<file>.lock" from before it opens the
+ * database until after it is closed; see lock_open() for why not on the
+ * database file itself.
+ *
+ * gymhubctl reads the file as a member of group gymhub that may not
+ * create files in the state directory, and a read-only connection to a
+ * WAL database needs the -wal and -shm files to exist
+ * (https://www.sqlite.org/wal.html#readonly). So they are kept when the
+ * store closes (SQLITE_FCNTL_PERSIST_WAL), and journal_size_limit makes
+ * that close truncate -wal to 0 bytes once it is checkpointed, so a file
+ * gymhubd left cleanly says so: an empty -wal holds nothing the database
+ * lacks. SQLite 3.40, tested: without the flag both files go on close;
+ * with it both stay, -shm at 32 KiB and -wal at 0 bytes (journal size
+ * limit set) or at its full size (limit -1).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <sqlite3.h>
@@ -32,6 +54,12 @@
 #define BATCH_MAX	256
 #define RETRY_MS	2000
 #define BUSY_TIMEOUT_MS 2000
+/*
+ * Above what the default auto-checkpoint (1000 pages of 4 KiB) lets the
+ * -wal grow to, so it only acts when the store closes (truncate to 0)
+ * and after an unusually long write.
+ */
+#define WAL_SIZE_LIMIT (8 * 1024 * 1024)
 
 enum store_op_kind {
 	STORE_OP_BEGIN,
@@ -133,6 +161,7 @@ struct store_event {
 
 struct store {
 	char *path;
+	int lock_fd; /* flock()ed while the store is open, -1 when not */
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_MAX];
 	GAsyncQueue *queue;
@@ -617,14 +646,27 @@ static int last_id(sqlite3 *db, int64_t *ret)
 /* The file is ours and current; this is where we start writing to it. */
 static int prepare_db(struct store *st, int version, unsigned int *ret_rec)
 {
+	char sql[160];
 	int64_t id = 0;
-	int r, i;
+	int one = 1, r, i;
 
 	if (sqlite3_db_readonly(st->db, "main") == 1)
 		return -EROFS;
-	r = exec(st->db, "PRAGMA journal_mode = WAL;"
-			 "PRAGMA synchronous = FULL;"
-			 "PRAGMA foreign_keys = ON");
+	/* Only now that the file is known to be ours: another program's WAL
+	 * database we refused keeps SQLite's usual clean-up. The flag is read
+	 * when the connection closes. */
+	r = store_schema_errno(
+		st->db, sqlite3_file_control(st->db, "main",
+					     SQLITE_FCNTL_PERSIST_WAL, &one));
+	if (r < 0)
+		return r;
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA journal_mode = WAL;"
+		 "PRAGMA journal_size_limit = %d;"
+		 "PRAGMA synchronous = FULL;"
+		 "PRAGMA foreign_keys = ON",
+		 WAL_SIZE_LIMIT);
+	r = exec(st->db, sql);
 	if (r < 0)
 		return r;
 	r = store_schema_migrate(st->db, version);
@@ -648,13 +690,53 @@ static int prepare_db(struct store *st, int version, unsigned int *ret_rec)
 	return 0;
 }
 
+/*
+ * Takes the one-writer lock for @path: flock() on a sibling file, created
+ * if needed and never deleted (deleting it would let a third instance lock
+ * a new file while a second one still holds the old).
+ *
+ * Not on the database file itself: flock() and SQLite's POSIX locks do
+ * not conflict on Linux, but close() of ANY descriptor of a file drops
+ * all POSIX locks the process holds on it, SQLite's included
+ * (https://www.sqlite.org/howtocorrupt.html section 2.2). Tried: a
+ * refused second open in the same process closing its descriptor took
+ * away the first connection's SHARED lock, the one that tells other
+ * connections it is not the last.
+ *
+ * The lock is named after the file SQLite opens, symlinks resolved, as
+ * SQLite does for -wal, so two paths to one database share it. Mode 0644
+ * (less the umask): read access is all flock() needs, so a lock file
+ * left by root running gymhubd by hand does not lock out the service.
+ */
+static int lock_open(const char *path, int *ret_fd)
+{
+	g_autofree char *real = realpath(path, NULL);
+	g_autofree char *lock = g_strconcat(real ? real : path, ".lock", NULL);
+	int fd, r;
+
+	fd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 static void store_free(struct store *st)
 {
 	int i;
 
 	for (i = 0; i < STMT_MAX; i++)
 		sqlite3_finalize(st->stmt[i]);
+	/* Unlock only after the close has checkpointed and truncated -wal:
+	 * the next writer must find the file as this one left it. */
 	sqlite3_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	if (st->queue)
 		g_async_queue_unref(st->queue);
 	if (st->notify) {
@@ -675,7 +757,12 @@ int store_open(const char *path, store_error_fn on_error, void *user_data,
 
 	st = g_new0(struct store, 1);
 	st->path = g_strdup(path);
+	st->lock_fd = -1;
 	g_queue_init(&st->backlog);
+	/* Before SQLite opens the file: a second writer must not touch it. */
+	r = lock_open(path, &st->lock_fd);
+	if (r < 0)
+		goto fail;
 	/* NOMUTEX: the connection is used by this thread, then only by the
 	 * writer, handed over by g_thread_new(). */
 	rc = sqlite3_open_v2(path, &st->db,

@@ -41,6 +41,18 @@ typedef void (*store_error_fn)(int err, const char *msg, void *user_data);
  * *ret_recovered, may be NULL) and starts the writer thread.
  * A file that is not a gymhub database, or a schema newer than this build
  * knows, fails with -EPROTO / -EPROTONOSUPPORT and is left untouched.
+ *
+ * Only one store may have a file open: the store holds flock() on
+ * "@path.lock" (created beside the file, never removed) until
+ * store_close(), taken before the file is opened. While another process
+ * (or store) holds it this fails with -EBUSY and the file is untouched.
+ * -EBUSY also means another program held a write transaction longer than
+ * the busy timeout. Others: -ENOENT (no such directory), -EACCES, -EROFS
+ * (file or directory not writable), -EBADMSG (damaged), -EIO.
+ *
+ * The -wal and -shm files stay after store_close() (-wal emptied), so
+ * that readers who may not create files beside @path can read it while
+ * gymhubd is stopped.
  */
 int store_open(const char *path, store_error_fn on_error, void *user_data,
 	       unsigned int *ret_recovered, struct store **ret);

@@ -951,7 +951,13 @@ static int db_error(const struct ctl *c, int r)
 		fail("%s is damaged or not a database", c->db);
 		return CTL_FAILED;
 	case -EBUSY:
-		fail("%s is locked by a long write; try again", c->db);
+		fail("%s is being written; try again", c->db);
+		return CTL_FAILED;
+	case -EROFS:
+		fail("cannot read %s while gymhubd is stopped: it left changes "
+		     "in %s-wal that only user gymhub may open; start gymhubd "
+		     "and try again",
+		     c->db, c->db);
 		return CTL_FAILED;
 	case -EACCES:
 	case -EPERM:

@@ -3,17 +3,23 @@
  * test-store.c - the session database as a user meets it: what gymhubd
  * writes, gymhubctl reads back; old files are migrated, sessions cut off
  * by a power cut are closed, a full disk loses nothing that fits in
- * memory, and files that are not ours are refused and left alone.
+ * memory, and files that are not ours are refused and left alone; one
+ * gymhubd at a time writes a file, and a member of group gymhub reads it
+ * whether gymhubd runs or not.
  *
  * Each test works on files in its own temporary directory.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -134,6 +140,17 @@ static void copy_file(const char *from, const char *to)
 	const char *data = g_bytes_get_data(b, &len);
 
 	assert_true(g_file_set_contents(to, data, (gssize)len, NULL));
+}
+
+/* @name exists in the test directory, @size bytes long (-1: any). */
+static void assert_file_size(const struct fx *f, const char *name, off_t size)
+{
+	g_autofree char *path = sibling(f, name);
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	if (size >= 0)
+		assert_int_equal(st.st_size, size);
 }
 
 /* --- one session as a workout leaves it --------------------------------- */
@@ -320,6 +337,11 @@ static void test_round_trip(void **state)
 	id3 = store_session_begin(st, "tabata", "", T0 + 7200000);
 	assert_true(id3 > id2);
 	store_close(st);
+
+	/* -wal and -shm stay for readers who may not create them; -wal
+	 * holds nothing the database lacks. */
+	assert_file_size(f, "gymhub.db-wal", 0);
+	assert_file_size(f, "gymhub.db-shm", -1);
 
 	d = read_back(f->db, id2);
 	assert_string_equal(d->session.state, "stopped");
@@ -763,6 +785,304 @@ static void test_read_only_file(void **state)
 	assert_int_equal(chmod(f->dir, 0700), 0);
 }
 
+/* A second gymhubd (started on another bus) on the same file is turned
+ * away before it touches it, under any name for the file; the first
+ * one's session goes on. */
+static void test_one_writer(void **state)
+{
+	struct fx *f = *state;
+	g_autofree char *link = sibling(f, "link.db");
+	g_autofree char *dotted =
+		g_build_filename(f->dir, ".", "gymhub.db", NULL);
+	g_autofree char *wal = g_strconcat(f->db, "-wal", NULL);
+	const char *const names[] = {f->db, dotted, link};
+	g_autoptr(GBytes) db_before = NULL, wal_before = NULL;
+	g_autoptr(GBytes) db_after = NULL, wal_after = NULL;
+	struct store *st = NULL;
+	struct sq_detail *d;
+	unsigned int recovered;
+	int64_t id, id2;
+	size_t i;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = store_session_begin(st, "tabata", "", T0);
+	store_add_segment(st, id, &segments[0]);
+	assert_int_equal(store_flush(st), 0);
+	assert_int_equal(symlink(f->db, link), 0);
+	db_before = file_bytes(f->db);
+	wal_before = file_bytes(wal);
+
+	for (i = 0; i < G_N_ELEMENTS(names); i++) {
+		struct store *st2 = NULL;
+
+		print_message("%s\n", names[i]);
+		recovered = 7;
+		assert_int_equal(
+			store_open(names[i], NULL, NULL, &recovered, &st2),
+			-EBUSY);
+		assert_null(st2);
+		assert_int_equal(recovered, 7);
+	}
+	db_after = file_bytes(f->db);
+	wal_after = file_bytes(wal);
+	assert_true(g_bytes_equal(db_before, db_after));
+	assert_true(g_bytes_equal(wal_before, wal_after));
+
+	d = read_back(f->db, id);
+	assert_string_equal(d->session.state, "running");
+	sq_detail_free(d);
+	store_session_end(st, id, "completed", T0 + 1000);
+	assert_int_equal(store_flush(st), 0);
+	store_close(st);
+
+	/* Once the first has stopped, the next one may start. */
+	assert_int_equal(store_open(link, NULL, NULL, &recovered, &st), 0);
+	assert_int_equal(recovered, 0);
+	id2 = store_session_begin(st, "tabata", "", T0 + 2000);
+	assert_true(id2 > id);
+	store_close(st);
+	d = read_back(f->db, id);
+	assert_string_equal(d->session.state, "completed");
+	sq_detail_free(d);
+}
+
+/* --- gymhubctl as a member of group gymhub ------------------------------- */
+
+/* How gymhubd (and others) left the files when gymhubctl reads them. */
+enum leave {
+	LEAVE_RUNNING,	    /* gymhubd has the file open */
+	LEAVE_STOPPED,	    /* gymhubd stopped cleanly */
+	LEAVE_NO_WAL_SHM,   /* stopped; then -wal and -shm were removed */
+	LEAVE_NO_SHM,	    /* stopped; then -shm was removed */
+	LEAVE_CRASH_NO_SHM, /* power cut (-wal holds commits), -shm removed */
+	LEAVE_WRITER_LATER, /* as NO_WAL_SHM; gymhubd starts as it reads */
+};
+
+static const struct reader_case {
+	const char *name;
+	const char *file;
+	enum leave leave;
+	bool in_group; /* else the files are root:root 0640 */
+	int open_r;    /* sq_open() */
+	int read_r;    /* sq_list() and sq_get() */
+	const char *newest_state;
+} reader_cases[] = {
+	{"gymhubd running", "running.db", LEAVE_RUNNING, true, 0, 0, "running"},
+	{"gymhubd stopped", "stopped.db", LEAVE_STOPPED, true, 0, 0, "stopped"},
+	{"-wal and -shm removed", "removed.db", LEAVE_NO_WAL_SHM, true, 0, 0,
+	 "stopped"},
+	{"-shm removed", "no-shm.db", LEAVE_NO_SHM, true, 0, 0, "stopped"},
+	{"a name to percent-encode", "we?ird #1 100%.db", LEAVE_NO_WAL_SHM,
+	 true, 0, 0, "stopped"},
+	{"power cut, then -shm removed", "crash.db", LEAVE_CRASH_NO_SHM, true,
+	 -EROFS, 0, NULL},
+	{"gymhubd starts while reading", "later.db", LEAVE_WRITER_LATER, true,
+	 0, -EBUSY, NULL},
+	{"not in the group", "outsider.db", LEAVE_STOPPED, false, -EACCES, 0,
+	 NULL},
+};
+
+struct reader_result {
+	int open_r, list_r, get_r;
+	uint32_t n_sessions, n_segments;
+	char newest_state[16];
+};
+
+/* A reader in a child process, forked before any store is open (so with
+ * no other thread, and nothing for valgrind to call lost). */
+struct reader {
+	pid_t pid;
+	int up, down; /* results from it, go-aheads to it */
+};
+
+/* In the child: no cmocka. Waits for a go-ahead, opens @path as
+ * @uid/@gid, says how that went, waits again, queries and reports. */
+static void reader_child(uid_t uid, gid_t gid, const char *path, int64_t id,
+			 int up, int down, struct reader_result *res)
+{
+	struct sq_session *list = NULL;
+	struct sq_detail *d = NULL;
+	struct sq *q = NULL;
+	size_t n = 0;
+	char c;
+
+	if (read(down, &c, 1) != 1 || setgroups(0, NULL) < 0 ||
+	    setgid(gid) < 0 || setuid(uid) < 0)
+		return;
+	res->open_r = sq_open(path, &q);
+	if (write(up, &res->open_r, sizeof(res->open_r)) < 0 ||
+	    read(down, &c, 1) != 1 || res->open_r < 0)
+		goto out;
+	res->list_r = sq_list(q, 0, &list, &n);
+	if (res->list_r == 0) {
+		res->n_sessions = (uint32_t)n;
+		if (n)
+			g_strlcpy(res->newest_state, list[0].state,
+				  sizeof(res->newest_state));
+		sq_list_free(list, n);
+	}
+	res->get_r = sq_get(q, id, &d);
+	if (res->get_r == 0)
+		res->n_segments = (uint32_t)d->n_segments;
+	sq_detail_free(d);
+out:
+	sq_close(q);
+}
+
+static void reader_start(struct reader *rd, uid_t uid, gid_t gid,
+			 const char *path, int64_t id)
+{
+	int up[2], down[2];
+
+	assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(down, O_CLOEXEC), 0);
+	rd->pid = fork();
+	assert_true(rd->pid >= 0);
+	if (rd->pid == 0) {
+		struct reader_result r = {.open_r = 1};
+
+		close(up[0]);
+		close(down[1]);
+		reader_child(uid, gid, path, id, up[1], down[0], &r);
+		_exit(write(up[1], &r, sizeof(r)) == sizeof(r) ? 0 : 3);
+	}
+	close(up[1]);
+	close(down[0]);
+	rd->up = up[0];
+	rd->down = down[1];
+}
+
+/* Lets the reader open the file, runs @meanwhile (may be NULL) once it
+ * has, then lets it query. */
+static void reader_finish(struct reader *rd,
+			  void (*meanwhile)(const char *path), const char *path,
+			  struct reader_result *res)
+{
+	int opened = 1, status = 0;
+
+	assert_int_equal(write(rd->down, "", 1), 1);
+	assert_int_equal(read(rd->up, &opened, sizeof(opened)), sizeof(opened));
+	if (meanwhile && opened == 0)
+		meanwhile(path);
+	assert_int_equal(write(rd->down, "", 1), 1);
+	assert_int_equal(read(rd->up, res, sizeof(*res)), sizeof(*res));
+	assert_int_equal(waitpid(rd->pid, &status, 0), rd->pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	close(rd->up);
+	close(rd->down);
+}
+
+/* As systemd leaves /var/lib/gymhub: the directory 0750 and the files
+ * 0640, owned by root; groups as given. */
+static void share(const struct fx *f, gid_t dir_gid, gid_t file_gid)
+{
+	GDir *d = g_dir_open(f->dir, 0, NULL);
+	const char *name;
+
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *p = sibling(f, name);
+
+		assert_int_equal(chown(p, 0, file_gid), 0);
+		assert_int_equal(chmod(p, 0640), 0);
+	}
+	g_dir_close(d);
+	assert_int_equal(chown(f->dir, 0, dir_gid), 0);
+	assert_int_equal(chmod(f->dir, 0750), 0);
+}
+
+static void unlink_suffix(const char *path, const char *suffix)
+{
+	g_autofree char *p = g_strconcat(path, suffix, NULL);
+
+	assert_int_equal(g_unlink(p), 0);
+}
+
+/* gymhubd starts, records a long session and stops. */
+static void writer_comes_by(const char *path)
+{
+	struct store *st = NULL;
+	int64_t id;
+	uint32_t i;
+
+	assert_int_equal(store_open(path, NULL, NULL, NULL, &st), 0);
+	id = store_session_begin(st, "tabata", "", T0 + 500000);
+	for (i = 0; i < 2000; i++)
+		store_add_cue(st, id, i, "countdown", 0, T0 + i, 0);
+	store_session_end(st, id, "completed", T0 + 600000);
+	store_close(st);
+}
+
+/* Needs root to switch users: each case is read by user nobody through
+ * group nogroup, as gymhubctl reads through group gymhub. */
+static void test_group_member_reads(void **state)
+{
+	struct fx *f = *state;
+	const struct passwd *pw = getpwnam("nobody");
+	size_t i;
+
+	if (geteuid() != 0 || !pw)
+		skip();
+	for (i = 0; i < G_N_ELEMENTS(reader_cases); i++) {
+		const struct reader_case *c = &reader_cases[i];
+		g_autofree char *path = sibling(f, c->file);
+		g_autofree char *live =
+			c->leave == LEAVE_CRASH_NO_SHM
+				? g_strconcat(path, ".live", NULL)
+				: g_strdup(path);
+		struct reader_result res = {0};
+		struct reader rd;
+		struct store *st = NULL;
+		int64_t id, run;
+
+		print_message("%s\n", c->name);
+		/* The first session of each file gets id 1. */
+		reader_start(&rd, pw->pw_uid, pw->pw_gid, path, 1);
+		assert_int_equal(store_open(live, NULL, NULL, NULL, &st), 0);
+		id = write_session(st, T0);
+		assert_int_equal(id, 1);
+		run = store_session_begin(st, "holds", "", T0 + 100000);
+		assert_int_equal(store_flush(st), 0);
+		if (c->leave == LEAVE_CRASH_NO_SHM) {
+			g_autofree char *from = g_strconcat(live, "-wal", NULL);
+			g_autofree char *to = g_strconcat(path, "-wal", NULL);
+
+			copy_file(live, path);
+			copy_file(from, to);
+		}
+		if (c->leave != LEAVE_RUNNING) {
+			store_session_end(st, run, "stopped", T0 + 200000);
+			store_close(st);
+			st = NULL;
+		}
+		if (c->leave == LEAVE_NO_WAL_SHM ||
+		    c->leave == LEAVE_WRITER_LATER)
+			unlink_suffix(path, "-wal");
+		if (c->leave == LEAVE_NO_WAL_SHM || c->leave == LEAVE_NO_SHM ||
+		    c->leave == LEAVE_WRITER_LATER)
+			unlink_suffix(path, "-shm");
+
+		share(f, pw->pw_gid, c->in_group ? pw->pw_gid : 0);
+		reader_finish(&rd,
+			      c->leave == LEAVE_WRITER_LATER ? writer_comes_by
+							     : NULL,
+			      path, &res);
+		store_close(st);
+
+		assert_int_equal(res.open_r, c->open_r);
+		if (c->open_r < 0)
+			continue;
+		assert_int_equal(res.list_r, c->read_r);
+		assert_int_equal(res.get_r, c->read_r);
+		if (c->read_r < 0)
+			continue;
+		assert_int_equal(res.n_sessions, 2);
+		assert_string_equal(res.newest_state, c->newest_state);
+		assert_int_equal(res.n_segments, G_N_ELEMENTS(segments));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,6 +1106,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_one_writer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_group_member_reads, setup,
 						teardown),
 	};
 
