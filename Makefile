@@ -71,9 +71,11 @@ CONFIG_OBJ  = $(B)/daemon/config.o $(B)/daemon/workout-file.o \
 	      $(B)/daemon/keyfile-lines.o
 STORE_OBJ   = $(B)/daemon/store.o $(B)/daemon/store-schema.o
 QUERY_OBJ   = $(B)/daemon/session-query.o $(B)/daemon/store-schema.o
+EXPTIME_OBJ = $(B)/daemon/export-time.o
 FIT_OBJ     = $(B)/daemon/fit-encode.o $(B)/daemon/export-fit.o \
-	      $(B)/daemon/export-timeline.o
-TCX_OBJ     = $(B)/daemon/export-tcx.o $(B)/daemon/export-timeline.o
+	      $(B)/daemon/export-timeline.o $(EXPTIME_OBJ)
+TCX_OBJ     = $(B)/daemon/export-tcx.o $(B)/daemon/export-timeline.o \
+	      $(EXPTIME_OBJ)
 EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o \
 	      $(sort $(FIT_OBJ) $(TCX_OBJ))
 HRS_OBJ     = $(B)/daemon/hrs.o

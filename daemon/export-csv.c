@@ -13,12 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "export-time.h"
 #include "export.h"
-
-/* 0001-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z, as ISO 8601 has
- * four-digit years and GDateTime (export-json.c) has the same range. */
-#define ISO_MIN_MS (-62135596800000LL)
-#define ISO_MAX_MS 253402300799999LL
 
 /* Loads beyond this are nonsense; they read as unknown. */
 #define LOAD_MAX_KG 1e9
@@ -72,44 +68,16 @@ static void put_milli(FILE *out, int64_t v)
 		(unsigned int)(mag % 1000));
 }
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian), after
- * H. Hinnant, "chrono-Compatible Low-Level Date Algorithms",
- * civil_from_days: no time_t, so no 2038 limit on 32-bit Raspberry Pi OS. */
-static void civil_from_days(int64_t z, int *ret_y, int *ret_m, int *ret_d)
-{
-	int64_t era, doe, yoe, doy, mp, y;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*ret_d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*ret_m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*ret_y = (int)(y + (*ret_m <= 2));
-}
-
 /* Unix ms as ISO 8601 UTC with milliseconds; 0 (not recorded) and times
  * outside four-digit years give an empty field. */
 static void put_time(FILE *out, int64_t ms)
 {
-	int64_t days, rem;
-	int y, m, d;
+	char buf[EXPORT_TIME_SIZE];
 
-	if (ms == 0 || ms < ISO_MIN_MS || ms > ISO_MAX_MS)
+	if (ms == 0 || ms < EXPORT_TIME_MIN_MS || ms > EXPORT_TIME_MAX_MS)
 		return;
-	days = ms / 86400000;
-	rem = ms % 86400000;
-	if (rem < 0) {
-		days--;
-		rem += 86400000;
-	}
-	civil_from_days(days, &y, &m, &d);
-	fprintf(out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-		(int)(rem / 3600000), (int)(rem / 60000 % 60),
-		(int)(rem / 1000 % 60), (int)(rem % 1000));
+	export_format_time(ms, true, buf);
+	fputs(buf, out);
 }
 
 /* Seconds from @end - @start with 3 decimals; empty unless both known. */

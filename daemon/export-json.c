@@ -12,14 +12,12 @@
 
 #include <json-glib/json-glib.h>
 
+#include "export-time.h"
 #include "export.h"
 
 #define EXPORT_FORMAT  "gymhub-session"
 #define EXPORT_VERSION 1
 
-/* Same range as export-csv.c: four-digit years only. */
-#define ISO_MIN_MS  (-62135596800000LL)
-#define ISO_MAX_MS  253402300799999LL
 #define LOAD_MAX_KG 1e9
 
 static int64_t diff(int64_t a, int64_t b)
@@ -66,27 +64,14 @@ static void add_milli(JsonBuilder *b, const char *key, int64_t v)
 /* Unix ms as "2026-11-22T07:38:24.120Z"; 0 (not recorded) is null. */
 static void add_time(JsonBuilder *b, const char *key, int64_t ms)
 {
-	g_autoptr(GDateTime) dt = NULL;
-	g_autofree char *day = NULL;
-	g_autofree char *text = NULL;
-	int64_t secs = ms / 1000, rem = ms % 1000;
+	char buf[EXPORT_TIME_SIZE];
 
-	if (ms == 0 || ms < ISO_MIN_MS || ms > ISO_MAX_MS) {
+	if (ms == 0 || ms < EXPORT_TIME_MIN_MS || ms > EXPORT_TIME_MAX_MS) {
 		add_null(b, key);
 		return;
 	}
-	if (rem < 0) {
-		secs--;
-		rem += 1000;
-	}
-	dt = g_date_time_new_from_unix_utc(secs);
-	day = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S") : NULL;
-	if (!day) {
-		add_null(b, key);
-		return;
-	}
-	text = g_strdup_printf("%s.%03dZ", day, (int)rem);
-	add_str(b, key, text);
+	export_format_time(ms, true, buf);
+	add_str(b, key, buf);
 }
 
 static void add_span(JsonBuilder *b, const char *key, int64_t start,

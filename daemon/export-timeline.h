@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export-time.h"
 #include "session-query.h"
 
 /*
@@ -64,14 +65,6 @@ int64_t export_timeline_close(const struct export_timeline *t,
 
 /* Average of @s rounded to the nearest bpm; 0 when there is none. */
 uint8_t export_hr_avg(const struct export_hr_stats *s);
-
-/*
- * Unix ms as an xsd:dateTime in UTC, "2026-11-22T07:38:24.120Z" (with
- * @millis) or "2026-11-22T07:38:24Z"; times outside years 1..9999 are
- * clamped to them. @buf needs EXPORT_TIME_SIZE bytes.
- */
-#define EXPORT_TIME_SIZE 32
-void export_format_time(int64_t unix_ms, bool millis, char *buf);
 
 /* One per-second heart-rate value. */
 struct export_hr_point {
