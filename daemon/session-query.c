@@ -500,9 +500,53 @@ static int cue_fill(sqlite3_stmt *s, void *p)
 	return col_str(s, 1, &c->kind);
 }
 
+static void gap_clear(void *p)
+{
+	struct sq_gap *g = p;
+
+	free(g->sensor);
+}
+
+static int gap_fill(sqlite3_stmt *s, void *p)
+{
+	struct sq_gap *g = p;
+
+	*g = (struct sq_gap){
+		.lost_ms = sqlite3_column_int64(s, 1),
+		.back_ms = sqlite3_column_int64(s, 2),
+	};
+	return col_str(s, 0, &g->sensor);
+}
+
+static void sensor_clear(void *p)
+{
+	struct sq_sensor *n = p;
+
+	free(n->address);
+	free(n->name);
+	free(n->kind);
+}
+
+static int sensor_fill(sqlite3_stmt *s, void *p)
+{
+	struct sq_sensor *n = p;
+
+	*n = (struct sq_sensor){
+		.added_ms = sqlite3_column_int64(s, 3),
+		.last_seen_ms = sqlite3_column_int64(s, 4),
+		.battery = sqlite3_column_int(s, 5),
+	};
+	if (col_str(s, 0, &n->address) < 0 || col_str(s, 1, &n->name) < 0 ||
+	    col_str(s, 2, &n->kind) < 0) {
+		sensor_clear(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* How to read one kind of row belonging to a session. */
 struct row_kind {
-	const char *sql; /* one parameter: the session id */
+	const char *sql; /* parameter 1, if any: the session id */
 	size_t size;
 	int (*fill)(sqlite3_stmt *s, void *row);
 	void (*clear)(void *row);
@@ -533,6 +577,22 @@ static const struct row_kind cue_rows = {
 	cue_clear,
 };
 
+static const struct row_kind gap_rows = {
+	"SELECT sensor, lost_ms, coalesce(back_ms, 0) FROM sensor_gaps"
+	" WHERE session_id = ? ORDER BY lost_ms, sensor",
+	sizeof(struct sq_gap),
+	gap_fill,
+	gap_clear,
+};
+
+static const struct row_kind sensor_rows = {
+	"SELECT address, name, kind, added_ms, coalesce(last_seen_ms, 0),"
+	" coalesce(battery, -1) FROM sensors ORDER BY added_ms, address",
+	sizeof(struct sq_sensor),
+	sensor_fill,
+	sensor_clear,
+};
+
 static void rows_free(const struct row_kind *k, void *rows, size_t n)
 {
 	size_t i;
@@ -553,7 +613,8 @@ static int read_rows(struct sq *q, const struct row_kind *k, int64_t id,
 	r = prepare(q, k->sql, &s);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_bind_parameter_count(s) > 0)
+		sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == size) {
 			size = size ? 2 * size : 16;
@@ -578,6 +639,111 @@ static int read_rows(struct sq *q, const struct row_kind *k, int64_t id,
 out:
 	sqlite3_finalize(s);
 	rows_free(k, rows, n);
+	return r;
+}
+
+/* --- heart rate: two parallel arrays from one query -------------------- */
+
+static void hr_free(struct sq_hr *hr, struct sq_hr_extra *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; hr && i < n; i++)
+		free(hr[i].sensor);
+	for (i = 0; x && i < n; i++) {
+		free(x[i].contact);
+		free(x[i].rr_1024);
+	}
+	free(hr);
+	free(x);
+}
+
+/* The RR list is stored as little-endian uint16 (store.c); an odd last
+ * byte cannot be one and is left out. */
+static int rr_fill(sqlite3_stmt *s, int col, struct sq_hr_extra *x)
+{
+	const uint8_t *b = sqlite3_column_blob(s, col);
+	size_t n = (size_t)sqlite3_column_bytes(s, col) / 2, i;
+
+	x->rr_1024 = NULL;
+	x->n_rr = 0;
+	if (!b || !n)
+		return 0;
+	x->rr_1024 = malloc(n * sizeof(*x->rr_1024));
+	if (!x->rr_1024)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		x->rr_1024[i] = (uint16_t)(b[2 * i] | b[2 * i + 1] << 8);
+	x->n_rr = n;
+	return 0;
+}
+
+static int hr_fill(sqlite3_stmt *s, struct sq_hr *hr, struct sq_hr_extra *x)
+{
+	*hr = (struct sq_hr){
+		.t_ms = sqlite3_column_int64(s, 0),
+		.bpm = (uint16_t)sqlite3_column_int(s, 2),
+	};
+	*x = (struct sq_hr_extra){
+		.energy_kj = sqlite3_column_type(s, 4) == SQLITE_NULL
+				     ? -1
+				     : sqlite3_column_int(s, 4),
+	};
+	if (col_str(s, 1, &hr->sensor) < 0 || col_str(s, 3, &x->contact) < 0 ||
+	    rr_fill(s, 5, x) < 0) {
+		free(hr->sensor);
+		free(x->contact);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int read_hr(struct sq *q, int64_t id, struct sq_detail *d)
+{
+	sqlite3_stmt *s = NULL;
+	struct sq_hr *hr = NULL, *bigger;
+	struct sq_hr_extra *x = NULL, *bigger_x;
+	size_t n = 0, size = 0;
+	int rc, r;
+
+	r = prepare(q,
+		    "SELECT t_ms, sensor, bpm, contact, energy_kj, rr_1024"
+		    " FROM hr_samples WHERE session_id = ?"
+		    " ORDER BY t_ms, sensor",
+		    &s);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == size) {
+			size = size ? 2 * size : 64;
+			bigger = realloc(hr, size * sizeof(*hr));
+			if (bigger)
+				hr = bigger;
+			bigger_x = realloc(x, size * sizeof(*x));
+			if (bigger_x)
+				x = bigger_x;
+			if (!bigger || !bigger_x) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
+		r = hr_fill(s, &hr[n], &x[n]);
+		if (r < 0)
+			goto out;
+		n++;
+	}
+	r = store_schema_errno(q->db, rc);
+	if (r < 0)
+		goto out;
+	d->hr = hr;
+	d->hr_extra = x;
+	d->n_hr = n;
+	hr = NULL;
+	x = NULL;
+out:
+	sqlite3_finalize(s);
+	hr_free(hr, x, n);
 	return r;
 }
 
@@ -625,6 +791,15 @@ static int read_detail(struct sq *q, int64_t id, struct sq_detail *d)
 	if (r < 0)
 		return r;
 	d->cues = rows;
+	if (q->version < 3)
+		return 0;
+	r = read_hr(q, id, d);
+	if (r < 0)
+		return r;
+	r = read_rows(q, &gap_rows, id, &rows, &d->n_gaps);
+	if (r < 0)
+		return r;
+	d->gaps = rows;
 	return 0;
 }
 
@@ -657,16 +832,37 @@ int sq_get(struct sq *q, int64_t id, struct sq_detail **ret)
 
 void sq_detail_free(struct sq_detail *d)
 {
-	size_t i;
-
 	if (!d)
 		return;
 	session_clear(&d->session);
 	rows_free(&segment_rows, d->segments, d->n_segments);
 	rows_free(&set_rows, d->sets, d->n_sets);
 	rows_free(&cue_rows, d->cues, d->n_cues);
-	for (i = 0; d->hr && i < d->n_hr; i++)
-		free(d->hr[i].sensor);
-	free(d->hr);
+	hr_free(d->hr, d->hr_extra, d->n_hr);
+	rows_free(&gap_rows, d->gaps, d->n_gaps);
 	free(d);
+}
+
+int sq_sensors(struct sq *q, struct sq_sensor **ret, size_t *ret_n)
+{
+	void *rows = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	/* Sensors were first stored in version 3. */
+	if (q->version >= 3)
+		r = read_rows(q, &sensor_rows, 0, &rows, &n);
+	r = snapshot_check(q, r);
+	if (r < 0) {
+		rows_free(&sensor_rows, rows, n);
+		return r;
+	}
+	*ret = rows;
+	*ret_n = n;
+	return 0;
+}
+
+void sq_sensors_free(struct sq_sensor *list, size_t n)
+{
+	rows_free(&sensor_rows, list, n);
 }

@@ -52,6 +52,30 @@ struct sq_hr {
 	char *sensor; /* which strap; may be NULL */
 };
 
+/*
+ * The rest of the notification behind hr[i], in hr_extra[i]. Apart from
+ * struct sq_hr so that its users' initializers stay valid.
+ */
+struct sq_hr_extra {
+	char *contact;	   /* "unsupported", "not-detected", "detected", "" */
+	int32_t energy_kj; /* -1 when the packet had none */
+	uint16_t *rr_1024; /* 1/1024 s, oldest first; NULL when n_rr is 0 */
+	size_t n_rr;
+};
+
+/* @sensor was out of reach from @lost_ms; @back_ms 0 while it is. */
+struct sq_gap {
+	char *sensor;
+	int64_t lost_ms, back_ms;
+};
+
+/* A sensor the user added; @last_seen_ms 0 and @battery -1: unknown. */
+struct sq_sensor {
+	char *address, *name, *kind; /* kind: "hr" or "motion" */
+	int64_t added_ms, last_seen_ms;
+	int battery; /* percent */
+};
+
 struct sq_detail {
 	struct sq_session session;
 	struct sq_segment *segments;
@@ -60,8 +84,11 @@ struct sq_detail {
 	size_t n_sets;
 	struct sq_cue *cues;
 	size_t n_cues;
-	struct sq_hr *hr; /* by t_ms; NULL/0 until heart rate is stored */
+	struct sq_hr *hr; /* by t_ms, then sensor; NULL when n_hr is 0 */
+	struct sq_hr_extra *hr_extra; /* n_hr of them, parallel to hr */
 	size_t n_hr;
+	struct sq_gap *gaps; /* by lost_ms, then sensor */
+	size_t n_gaps;
 };
 
 struct sq;
@@ -91,5 +118,10 @@ int sq_last_id(struct sq *q, int64_t *ret_id);
 /* -ENOENT for an unknown id. */
 int sq_get(struct sq *q, int64_t id, struct sq_detail **ret);
 void sq_detail_free(struct sq_detail *d);
+
+/* The sensors the user added, oldest first; none in files older than
+ * schema version 3. */
+int sq_sensors(struct sq *q, struct sq_sensor **ret, size_t *ret_n);
+void sq_sensors_free(struct sq_sensor *list, size_t n);
 
 #endif

@@ -61,6 +61,36 @@ static const char *const steps[STORE_SCHEMA_VERSION] = {
 	" late_us INTEGER NOT NULL,"
 	" PRIMARY KEY (session_id, seq)) WITHOUT ROWID;"
 	"CREATE INDEX sessions_started ON sessions (started_ms);",
+
+	/*
+	 * v3: the sensors the user added, heart rate per notification and
+	 * the times a sensor was out of reach during a session. A sensor is
+	 * named by its address; samples keep it after the sensor is
+	 * forgotten. rr_1024 holds the RR intervals as sent (1/1024 s, HRS
+	 * 1.0 section 3.1.1.5) as little-endian uint16, NULL when none.
+	 */
+	"CREATE TABLE sensors ("
+	" address TEXT PRIMARY KEY,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" kind TEXT NOT NULL CHECK (kind IN ('hr', 'motion')),"
+	" added_ms INTEGER NOT NULL,"
+	" last_seen_ms INTEGER,"
+	" battery INTEGER);"
+	"CREATE TABLE hr_samples ("
+	" session_id INTEGER NOT NULL REFERENCES sessions ON DELETE CASCADE,"
+	" t_ms INTEGER NOT NULL,"
+	" sensor TEXT NOT NULL,"
+	" bpm INTEGER NOT NULL,"
+	" contact TEXT NOT NULL DEFAULT '',"
+	" energy_kj INTEGER,"
+	" rr_1024 BLOB,"
+	" PRIMARY KEY (session_id, sensor, t_ms)) WITHOUT ROWID;"
+	"CREATE TABLE sensor_gaps ("
+	" session_id INTEGER NOT NULL REFERENCES sessions ON DELETE CASCADE,"
+	" sensor TEXT NOT NULL,"
+	" lost_ms INTEGER NOT NULL,"
+	" back_ms INTEGER,"
+	" PRIMARY KEY (session_id, sensor, lost_ms)) WITHOUT ROWID;",
 };
 
 int store_schema_errno(sqlite3 *db, int rc)

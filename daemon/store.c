@@ -67,6 +67,12 @@ enum store_op_kind {
 	STORE_OP_SEGMENT,
 	STORE_OP_SET,
 	STORE_OP_CUE,
+	STORE_OP_HR,
+	STORE_OP_SENSOR_UPSERT,
+	STORE_OP_SENSOR_SEEN,
+	STORE_OP_SENSOR_REMOVE,
+	STORE_OP_GAP_ADD,
+	STORE_OP_GAP_END,
 	/* control ops: not written, answered through a reply */
 	STORE_OP_FLUSH,
 	STORE_OP_MAX_PAGES,
@@ -87,6 +93,9 @@ struct store_op {
 	int64_t session;
 	/* Owned copies; the structs below point into them. */
 	char *str[3];
+	/* HR: the RR list as stored, little-endian uint16; NULL when none */
+	uint8_t *blob;
+	size_t blob_len;
 	union {
 		struct {
 			int64_t started_ms;
@@ -100,6 +109,17 @@ struct store_op {
 			uint32_t seq, segment;
 			int64_t planned_ms, late_us;
 		} cue;
+		struct store_hr hr; /* rr_1024 unused: see blob */
+		struct {
+			int64_t added_ms;
+		} sensor;
+		struct {
+			int64_t last_seen_ms;
+			int battery;
+		} seen;
+		struct {
+			int64_t lost_ms, back_ms;
+		} gap;
 		struct {
 			struct store_reply *reply;
 			unsigned int pages;
@@ -116,6 +136,12 @@ enum store_stmt {
 	STMT_SEGMENT,
 	STMT_SET,
 	STMT_CUE,
+	STMT_HR,
+	STMT_SENSOR_UPSERT,
+	STMT_SENSOR_SEEN,
+	STMT_SENSOR_REMOVE,
+	STMT_GAP_ADD,
+	STMT_GAP_END,
 	STMT_MAX,
 };
 
@@ -139,6 +165,28 @@ static const char *const stmt_sql[STMT_MAX] = {
 		     "end_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[STMT_CUE] = "INSERT OR REPLACE INTO cues (session_id, seq, kind, "
 		     "segment, planned_ms, late_us) VALUES (?, ?, ?, ?, ?, ?)",
+	[STMT_HR] =
+		"INSERT OR REPLACE INTO hr_samples (session_id, t_ms, "
+		"sensor, bpm, contact, energy_kj, rr_1024) VALUES (?, ?, ?, "
+		"?, ?, ?, ?)",
+	/* Pairing a known sensor again keeps when it was first added. */
+	[STMT_SENSOR_UPSERT] = "INSERT INTO sensors (address, name, kind, "
+			       "added_ms) VALUES (?, ?, ?, ?) ON CONFLICT "
+			       "(address) DO UPDATE SET name = CASE WHEN "
+			       "excluded.name = '' THEN name ELSE "
+			       "excluded.name END, kind = excluded.kind",
+	[STMT_SENSOR_SEEN] = "UPDATE sensors SET last_seen_ms = ?, battery = "
+			     "coalesce(?, battery) WHERE address = ?",
+	[STMT_SENSOR_REMOVE] = "DELETE FROM sensors WHERE address = ?",
+	/* A gap's end may already be there if its start was dropped from a
+	 * failing store's backlog, or reported twice. */
+	[STMT_GAP_ADD] = "INSERT INTO sensor_gaps (session_id, sensor, "
+			 "lost_ms) VALUES (?, ?, ?) ON CONFLICT (session_id, "
+			 "sensor, lost_ms) DO NOTHING",
+	[STMT_GAP_END] = "INSERT INTO sensor_gaps (session_id, sensor, "
+			 "lost_ms, back_ms) VALUES (?, ?, ?, ?) ON CONFLICT "
+			 "(session_id, sensor, lost_ms) DO UPDATE SET back_ms "
+			 "= excluded.back_ms",
 };
 
 /*
@@ -183,6 +231,7 @@ static void op_free(struct store_op *op)
 
 	for (i = 0; i < G_N_ELEMENTS(op->str); i++)
 		g_free(op->str[i]);
+	g_free(op->blob);
 	g_free(op);
 }
 
@@ -315,6 +364,53 @@ static int bind_op(struct store *st, const struct store_op *op,
 		rc |= sqlite3_bind_int64(s, 5, op->cue.planned_ms);
 		rc |= sqlite3_bind_int64(s, 6, op->cue.late_us);
 		break;
+	case STORE_OP_HR:
+		s = st->stmt[STMT_HR];
+		rc |= sqlite3_bind_int64(s, 1, op->session);
+		rc |= sqlite3_bind_int64(s, 2, op->hr.t_ms);
+		rc |= bind_text(s, 3, op->hr.sensor);
+		rc |= sqlite3_bind_int(s, 4, op->hr.bpm);
+		rc |= bind_text(s, 5, op->hr.contact);
+		rc |= op->hr.energy_kj < 0
+			      ? sqlite3_bind_null(s, 6)
+			      : sqlite3_bind_int(s, 6, op->hr.energy_kj);
+		rc |= op->blob ? sqlite3_bind_blob(s, 7, op->blob,
+						   (int)op->blob_len,
+						   SQLITE_STATIC)
+			       : sqlite3_bind_null(s, 7);
+		break;
+	case STORE_OP_SENSOR_UPSERT:
+		s = st->stmt[STMT_SENSOR_UPSERT];
+		rc |= bind_text(s, 1, op->str[0]);
+		rc |= bind_text(s, 2, op->str[1]);
+		rc |= bind_text(s, 3, op->str[2]);
+		rc |= sqlite3_bind_int64(s, 4, op->sensor.added_ms);
+		break;
+	case STORE_OP_SENSOR_SEEN:
+		s = st->stmt[STMT_SENSOR_SEEN];
+		rc |= sqlite3_bind_int64(s, 1, op->seen.last_seen_ms);
+		rc |= op->seen.battery < 0
+			      ? sqlite3_bind_null(s, 2)
+			      : sqlite3_bind_int(s, 2, op->seen.battery);
+		rc |= bind_text(s, 3, op->str[0]);
+		break;
+	case STORE_OP_SENSOR_REMOVE:
+		s = st->stmt[STMT_SENSOR_REMOVE];
+		rc |= bind_text(s, 1, op->str[0]);
+		break;
+	case STORE_OP_GAP_ADD:
+		s = st->stmt[STMT_GAP_ADD];
+		rc |= sqlite3_bind_int64(s, 1, op->session);
+		rc |= bind_text(s, 2, op->str[0]);
+		rc |= sqlite3_bind_int64(s, 3, op->gap.lost_ms);
+		break;
+	case STORE_OP_GAP_END:
+		s = st->stmt[STMT_GAP_END];
+		rc |= sqlite3_bind_int64(s, 1, op->session);
+		rc |= bind_text(s, 2, op->str[0]);
+		rc |= sqlite3_bind_int64(s, 3, op->gap.lost_ms);
+		rc |= sqlite3_bind_int64(s, 4, op->gap.back_ms);
+		break;
 	case STORE_OP_FLUSH:
 	case STORE_OP_MAX_PAGES:
 	case STORE_OP_QUIT:
@@ -379,9 +475,15 @@ static int commit_chunk(struct store *st, char **ret_msg)
 		 * only this statement was undone, the transaction goes on. */
 		op->rejected = true;
 		st->rejected++;
-		g_warning("Store: a record for session %" G_GINT64_FORMAT
-			  " was refused and is left out: %s",
-			  op->session, sqlite3_errmsg(st->db));
+		if (op->session)
+			g_warning(
+				"Store: a record for session %" G_GINT64_FORMAT
+				" was refused and is left out: %s",
+				op->session, sqlite3_errmsg(st->db));
+		else
+			g_warning("Store: a sensor record was refused and is "
+				  "left out: %s",
+				  sqlite3_errmsg(st->db));
 	}
 	rc = step(st->stmt[STMT_COMMIT]);
 	if (rc != SQLITE_OK)
@@ -431,11 +533,13 @@ static int commit_all(struct store *st)
 			" records kept in memory meanwhile are now in %s",
 			st->written_while_failing, st->path);
 		if (st->dropped)
-			g_string_append_printf(s,
-					       "; %" G_GUINT64_FORMAT
-					       " others (cues first) were "
-					       "dropped to bound memory",
-					       st->dropped);
+			g_string_append_printf(
+				s,
+				"; %" G_GUINT64_FORMAT
+				" others (cues first, then heart "
+				"rate) were "
+				"dropped to bound memory",
+				st->dropped);
 		st->failing = false;
 		st->written_while_failing = 0;
 		st->dropped = 0;
@@ -445,9 +549,40 @@ static int commit_all(struct store *st)
 }
 
 /*
- * Keeps a failing store's memory bounded: drops the oldest cue records
- * (timing diagnostics), then the oldest segments and sets, never session
- * starts or ends. Trims to 7/8 of the limit so this runs rarely.
+ * In which pass trim_backlog() may drop an op: cues are timing
+ * diagnostics; heart rate is the bulk of a session's records, but a
+ * session without its segments and sets (what was done) is worth less
+ * than one with gaps in its heart rate. -1: never dropped.
+ */
+static int drop_pass(enum store_op_kind kind)
+{
+	switch (kind) {
+	case STORE_OP_CUE:
+		return 0;
+	case STORE_OP_HR:
+		return 1;
+	case STORE_OP_SEGMENT:
+	case STORE_OP_SET:
+		return 2;
+	case STORE_OP_BEGIN:
+	case STORE_OP_END:
+	case STORE_OP_SENSOR_UPSERT:
+	case STORE_OP_SENSOR_SEEN:
+	case STORE_OP_SENSOR_REMOVE:
+	case STORE_OP_GAP_ADD:
+	case STORE_OP_GAP_END:
+	case STORE_OP_FLUSH:
+	case STORE_OP_MAX_PAGES:
+	case STORE_OP_QUIT:
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Keeps a failing store's memory bounded: drops the oldest records in
+ * the order of drop_pass(), never session starts or ends, sensors or
+ * gaps. Trims to 7/8 of the limit so this runs rarely.
  */
 static void trim_backlog(struct store *st)
 {
@@ -455,17 +590,13 @@ static void trim_backlog(struct store *st)
 	GList *l, *next;
 	int pass;
 
-	for (pass = 0; pass < 2 && st->backlog.length > target; pass++) {
+	for (pass = 0; pass < 3 && st->backlog.length > target; pass++) {
 		for (l = st->backlog.head; l && st->backlog.length > target;
 		     l = next) {
 			struct store_op *op = l->data;
-			bool drop = pass == 0
-					    ? op->kind == STORE_OP_CUE
-					    : op->kind == STORE_OP_SEGMENT ||
-						      op->kind == STORE_OP_SET;
 
 			next = l->next;
-			if (!drop)
+			if (drop_pass(op->kind) != pass)
 				continue;
 			g_queue_delete_link(&st->backlog, l);
 			op_free(op);
@@ -553,6 +684,12 @@ static gpointer writer_main(gpointer data)
 		case STORE_OP_SEGMENT:
 		case STORE_OP_SET:
 		case STORE_OP_CUE:
+		case STORE_OP_HR:
+		case STORE_OP_SENSOR_UPSERT:
+		case STORE_OP_SENSOR_SEEN:
+		case STORE_OP_SENSOR_REMOVE:
+		case STORE_OP_GAP_ADD:
+		case STORE_OP_GAP_END:
 		default:
 			g_assert_not_reached();
 		}
@@ -889,4 +1026,88 @@ void store_add_cue(struct store *st, int64_t session, uint32_t seq,
 	op->cue.planned_ms = planned_ms;
 	op->cue.late_us = late_us;
 	g_async_queue_push(st->queue, op);
+}
+
+void store_add_hr(struct store *st, int64_t session, const struct store_hr *s)
+{
+	struct store_op *op;
+	size_t i;
+
+	if (session <= 0)
+		return;
+	op = op_new(STORE_OP_HR, session);
+	op->hr = *s;
+	op->hr.sensor = op->str[0] = dup_or_empty(s->sensor);
+	op->hr.contact = op->str[1] = dup_or_empty(s->contact);
+	op->hr.rr_1024 = NULL;
+	op->hr.n_rr = 0;
+	if (s->n_rr) {
+		/* Stored little-endian whatever the host, so a file copied
+		 * off the Pi reads the same anywhere. */
+		op->blob_len = 2 * s->n_rr;
+		op->blob = g_malloc(op->blob_len);
+		for (i = 0; i < s->n_rr; i++) {
+			op->blob[2 * i] = (uint8_t)(s->rr_1024[i] & 0xff);
+			op->blob[2 * i + 1] = (uint8_t)(s->rr_1024[i] >> 8);
+		}
+	}
+	g_async_queue_push(st->queue, op);
+}
+
+void store_sensor_upsert(struct store *st, const char *address,
+			 const char *name, const char *kind, int64_t added_ms)
+{
+	struct store_op *op = op_new(STORE_OP_SENSOR_UPSERT, 0);
+
+	op->str[0] = dup_or_empty(address);
+	op->str[1] = dup_or_empty(name);
+	op->str[2] = dup_or_empty(kind);
+	op->sensor.added_ms = added_ms;
+	g_async_queue_push(st->queue, op);
+}
+
+void store_sensor_seen(struct store *st, const char *address,
+		       int64_t last_seen_ms, int battery)
+{
+	struct store_op *op = op_new(STORE_OP_SENSOR_SEEN, 0);
+
+	op->str[0] = dup_or_empty(address);
+	op->seen.last_seen_ms = last_seen_ms;
+	op->seen.battery = battery;
+	g_async_queue_push(st->queue, op);
+}
+
+void store_sensor_remove(struct store *st, const char *address)
+{
+	struct store_op *op = op_new(STORE_OP_SENSOR_REMOVE, 0);
+
+	op->str[0] = dup_or_empty(address);
+	g_async_queue_push(st->queue, op);
+}
+
+static void queue_gap(struct store *st, enum store_op_kind kind,
+		      int64_t session, const char *sensor, int64_t lost_ms,
+		      int64_t back_ms)
+{
+	struct store_op *op;
+
+	if (session <= 0)
+		return;
+	op = op_new(kind, session);
+	op->str[0] = dup_or_empty(sensor);
+	op->gap.lost_ms = lost_ms;
+	op->gap.back_ms = back_ms;
+	g_async_queue_push(st->queue, op);
+}
+
+void store_add_gap(struct store *st, int64_t session, const char *sensor,
+		   int64_t lost_ms)
+{
+	queue_gap(st, STORE_OP_GAP_ADD, session, sensor, lost_ms, 0);
+}
+
+void store_end_gap(struct store *st, int64_t session, const char *sensor,
+		   int64_t lost_ms, int64_t back_ms)
+{
+	queue_gap(st, STORE_OP_GAP_END, session, sensor, lost_ms, back_ms);
 }

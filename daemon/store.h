@@ -19,10 +19,14 @@
 #define GYMHUB_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define STORE_BATCH_MS 500
-/* Failed writes kept for retrying before the oldest cue records go. */
+/*
+ * Failed writes kept for retrying; beyond it the oldest cue records go,
+ * then the oldest heart-rate samples, then segments and sets.
+ */
 #define STORE_MAX_BACKLOG 65536
 
 struct store;
@@ -98,6 +102,48 @@ void store_add_set(struct store *st, int64_t session,
 void store_add_cue(struct store *st, int64_t session, uint32_t seq,
 		   const char *kind, uint32_t segment, int64_t planned_ms,
 		   int64_t late_us);
+
+/*
+ * One heart-rate notification from @sensor (its address). Not stored when
+ * @session is 0 (no workout running): heart rate is kept per session.
+ * @contact: hrs_contact_to_string(), "" when unknown. The strings and the
+ * RR list are copied. A sample of the same sensor at the same @t_ms
+ * replaces the earlier one (the key is session, sensor, time).
+ */
+struct store_hr {
+	int64_t t_ms;
+	const char *sensor;
+	uint16_t bpm;
+	const char *contact;
+	int32_t energy_kj;	 /* -1 when the packet had none */
+	const uint16_t *rr_1024; /* RR intervals in 1/1024 s, oldest first */
+	size_t n_rr;
+};
+void store_add_hr(struct store *st, int64_t session, const struct store_hr *s);
+
+/*
+ * The sensors the user added. @kind: "hr" or "motion". Adding a known
+ * @address again renames it (unless @name is "" or NULL) and changes its
+ * kind but keeps when it was first added.
+ */
+void store_sensor_upsert(struct store *st, const char *address,
+			 const char *name, const char *kind, int64_t added_ms);
+/* A known sensor was connected at @last_seen_ms; @battery in percent, -1
+ * when unknown (the last known level stays). Unknown addresses: ignored. */
+void store_sensor_seen(struct store *st, const char *address,
+		       int64_t last_seen_ms, int battery);
+/* Forgets the sensor; the samples it gave stay with their sessions. */
+void store_sensor_remove(struct store *st, const char *address);
+
+/*
+ * @sensor went out of reach at @lost_ms during @session, and came back at
+ * @back_ms. store_end_gap() alone records the whole gap. Session 0:
+ * ignored.
+ */
+void store_add_gap(struct store *st, int64_t session, const char *sensor,
+		   int64_t lost_ms);
+void store_end_gap(struct store *st, int64_t session, const char *sensor,
+		   int64_t lost_ms, int64_t back_ms);
 
 /* Test hook: limit the file to @pages pages so writes fail with
  * SQLITE_FULL, as on a full disk. */

@@ -3,7 +3,8 @@
  * test-store.c - the session database as a user meets it: what gymhubd
  * writes, gymhubctl reads back; old files are migrated, sessions cut off
  * by a power cut are closed, a full disk loses nothing that fits in
- * memory, and files that are not ours are refused and left alone; one
+ * memory, heart rate comes back beat for beat with its sensors and
+ * gaps, and files that are not ours are refused and left alone; one
  * gymhubd at a time writes a file, and a member of group gymhub reads it
  * whether gymhubd runs or not.
  *
@@ -119,6 +120,25 @@ static int raw_int(const char *path, const char *sql)
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* The first column of the first row as text, "" for NULL. */
+static char *raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	const unsigned char *t;
+	char *v;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	t = sqlite3_column_text(s, 0);
+	v = g_strdup(t ? (const char *)t : "");
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
@@ -637,6 +657,380 @@ static void test_backlog_drops_cues_first(void **state)
 	sq_detail_free(d);
 }
 
+/* --- heart rate, sensors and gaps ---------------------------------------- */
+
+#define STRAP_A "A0:9E:1A:00:00:01"
+#define STRAP_B "C4:7C:8D:00:00:02"
+
+static const uint16_t rr_one[] = {840};
+static const uint16_t rr_edges[] = {0, 1, 255, 256, 1024, 65535};
+static uint16_t rr_many[200];
+
+/* Written out of time order; read back by time, then sensor. */
+static const struct store_hr hr_rows[] = {
+	{T0 + 3000, STRAP_A, 300, "", -1, rr_many, G_N_ELEMENTS(rr_many)},
+	{T0 + 1000, STRAP_B, 151, "unsupported", 12, rr_one, 1},
+	{T0 + 1000, STRAP_A, 72, "detected", -1, NULL, 0},
+	{T0 + 2000, STRAP_A, 0, "not-detected", 65535, rr_edges,
+	 G_N_ELEMENTS(rr_edges)},
+};
+/* hr_rows[] in the order sq_get() gives them */
+static const size_t hr_order[] = {2, 1, 3, 0};
+
+static void check_hr(const struct sq_detail *d)
+{
+	size_t i, j;
+
+	assert_int_equal(d->n_hr, G_N_ELEMENTS(hr_order));
+	assert_non_null(d->hr_extra);
+	for (i = 0; i < d->n_hr; i++) {
+		const struct store_hr *w = &hr_rows[hr_order[i]];
+		const struct sq_hr_extra *x = &d->hr_extra[i];
+
+		assert_int_equal(d->hr[i].t_ms, w->t_ms);
+		assert_string_equal(d->hr[i].sensor, w->sensor);
+		assert_int_equal(d->hr[i].bpm, w->bpm);
+		assert_string_equal(x->contact, w->contact);
+		assert_int_equal(x->energy_kj, w->energy_kj);
+		assert_int_equal(x->n_rr, w->n_rr);
+		if (!w->n_rr)
+			assert_null(x->rr_1024);
+		for (j = 0; j < w->n_rr; j++)
+			assert_int_equal(x->rr_1024[j], w->rr_1024[j]);
+	}
+}
+
+static void write_hr(struct store *st, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(rr_many); i++)
+		rr_many[i] = (uint16_t)(600 + 7 * i);
+	for (i = 0; i < G_N_ELEMENTS(hr_rows); i++)
+		store_add_hr(st, id, &hr_rows[i]);
+}
+
+/* Every notification comes back with its RR list; outside a workout
+ * nothing is kept. */
+static void test_hr_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq_detail *d;
+	struct store_hr idle = hr_rows[1];
+	int64_t id, other;
+	g_autofree char *blob = NULL;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = write_session(st, T0);
+	other = store_session_begin(st, "holds", "", T0 + 100000);
+	write_hr(st, id);
+	idle.t_ms = T0 + 99000;
+	store_add_hr(st, 0, &idle);
+	idle.t_ms = T0 + 100500;
+	store_add_hr(st, other, &idle);
+	assert_int_equal(store_flush(st), 0);
+
+	/* read while gymhubd runs */
+	d = read_back(f->db, id);
+	check_session(d, id);
+	check_hr(d);
+	sq_detail_free(d);
+	store_close(st);
+
+	d = read_back(f->db, other);
+	assert_int_equal(d->n_hr, 1);
+	assert_int_equal(d->hr[0].t_ms, T0 + 100500);
+	assert_int_equal(d->n_gaps, 0);
+	sq_detail_free(d);
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM hr_samples"),
+			 G_N_ELEMENTS(hr_rows) + 1);
+
+	/* The file's format, for other programs: RR as little-endian
+	 * uint16, NULL when none, like a missing energy. */
+	blob = raw_text(f->db, "SELECT hex(rr_1024) FROM hr_samples"
+			       " WHERE t_ms = 1767225601000 AND bpm = 151");
+	assert_string_equal(blob, "4803");
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM hr_samples"
+					" WHERE rr_1024 IS NULL"),
+			 1);
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM hr_samples"
+					" WHERE energy_kj IS NULL"),
+			 2);
+}
+
+static const struct sq_sensor *find_sensor(const struct sq_sensor *list,
+					   size_t n, const char *address)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i].address, address) == 0)
+			return &list[i];
+	return NULL;
+}
+
+/* pair, connect, rename, forget: what `gymhubctl sensors` shows */
+static void test_sensors(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq *q = NULL;
+	struct sq_sensor *list = NULL;
+	const struct sq_sensor *a, *b, *m;
+	struct sq_detail *d;
+	size_t n = 9;
+	int64_t id;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	assert_int_equal(sq_open(f->db, &q), 0);
+	assert_int_equal(sq_sensors(q, &list, &n), 0);
+	assert_int_equal(n, 0);
+	sq_sensors_free(list, n);
+
+	store_sensor_upsert(st, STRAP_B, "Polar H10 0002", "hr", T0 + 20);
+	store_sensor_upsert(st, STRAP_A, "Polar H10 0001", "hr", T0 + 10);
+	store_sensor_upsert(st, "D0:00:00:00:00:03", "", "motion", T0 + 30);
+	store_sensor_upsert(st, "D0:00:00:00:00:04", "toaster", "toaster",
+			    T0 + 40); /* refused, the rest goes on */
+	store_sensor_seen(st, STRAP_A, T0 + 1000, 87);
+	store_sensor_seen(st, STRAP_A, T0 + 2000, -1); /* level unknown */
+	store_sensor_seen(st, "EE:00:00:00:00:09", T0 + 2000,
+			  50); /* stranger */
+	/* paired again: new name, first added time kept; "" keeps the name */
+	store_sensor_upsert(st, STRAP_B, "chest strap", "hr", T0 + 5000);
+	store_sensor_upsert(st, STRAP_A, "", "hr", T0 + 5000);
+	id = store_session_begin(st, "tabata", "", T0);
+	write_hr(st, id);
+	assert_int_equal(store_flush(st), 0);
+
+	assert_int_equal(sq_sensors(q, &list, &n), 0);
+	assert_int_equal(n, 3);
+	/* oldest first */
+	assert_string_equal(list[0].address, STRAP_A);
+	assert_string_equal(list[1].address, STRAP_B);
+	a = find_sensor(list, n, STRAP_A);
+	assert_string_equal(a->name, "Polar H10 0001");
+	assert_string_equal(a->kind, "hr");
+	assert_int_equal(a->added_ms, T0 + 10);
+	assert_int_equal(a->last_seen_ms, T0 + 2000);
+	assert_int_equal(a->battery, 87);
+	b = find_sensor(list, n, STRAP_B);
+	assert_string_equal(b->name, "chest strap");
+	assert_int_equal(b->added_ms, T0 + 20);
+	assert_int_equal(b->last_seen_ms, 0); /* never connected */
+	assert_int_equal(b->battery, -1);
+	m = find_sensor(list, n, "D0:00:00:00:00:03");
+	assert_non_null(m);
+	assert_string_equal(m->name, "");
+	assert_string_equal(m->kind, "motion");
+	sq_sensors_free(list, n);
+
+	/* forget: gone from the list, its heart rate stays in the session */
+	store_sensor_remove(st, STRAP_A);
+	store_sensor_remove(st, "EE:00:00:00:00:09");
+	store_close(st);
+	assert_int_equal(sq_sensors(q, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_null(find_sensor(list, n, STRAP_A));
+	sq_sensors_free(list, n);
+	sq_close(q);
+	d = read_back(f->db, id);
+	check_hr(d);
+	sq_detail_free(d);
+	sq_sensors_free(NULL, 0);
+}
+
+/* A strap out of reach mid-session: when it went and when it came back. */
+static void test_gaps(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq_detail *d;
+	int64_t id;
+	static const struct {
+		const char *sensor;
+		int64_t lost_ms, back_ms;
+	} want[] = {
+		{STRAP_A, T0 + 10000, T0 + 14500},
+		{STRAP_B, T0 + 10000, 0}, /* still out when it ended */
+		{STRAP_A, T0 + 30000, T0 + 31000},
+	};
+	size_t i;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = store_session_begin(st, "tabata", "", T0);
+	store_add_gap(st, id, STRAP_B, T0 + 10000);
+	store_add_gap(st, id, STRAP_A, T0 + 10000);
+	store_end_gap(st, id, STRAP_A, T0 + 10000, T0 + 14500);
+	/* told again (a reconnect racing a drop): the end stays */
+	store_add_gap(st, id, STRAP_A, T0 + 10000);
+	/* its start lost: the end alone makes the whole gap */
+	store_end_gap(st, id, STRAP_A, T0 + 30000, T0 + 31000);
+	/* no workout running: nothing to attach it to */
+	store_add_gap(st, 0, STRAP_A, T0 + 50000);
+	store_end_gap(st, 0, STRAP_A, T0 + 50000, T0 + 51000);
+	store_session_end(st, id, "completed", T0 + 60000);
+	store_close(st);
+
+	d = read_back(f->db, id);
+	assert_int_equal(d->n_gaps, G_N_ELEMENTS(want));
+	for (i = 0; i < G_N_ELEMENTS(want); i++) {
+		assert_string_equal(d->gaps[i].sensor, want[i].sensor);
+		assert_int_equal(d->gaps[i].lost_ms, want[i].lost_ms);
+		assert_int_equal(d->gaps[i].back_ms, want[i].back_ms);
+	}
+	assert_int_equal(d->n_hr, 0);
+	assert_null(d->hr);
+	sq_detail_free(d);
+	assert_int_equal(raw_int(f->db, "SELECT count(*) FROM sensor_gaps"),
+			 G_N_ELEMENTS(want));
+}
+
+/* A long outage with heart rate coming in: cue records go first, then
+ * the oldest heart rate; what was done (segments, sets), the sensors and
+ * the gaps stay. */
+static void test_backlog_drops_hr_after_cues(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct errors errs = {0};
+	struct sq_detail *d;
+	struct sq *q = NULL;
+	struct sq_sensor *list = NULL;
+	const uint32_t n_cues = 1000, n_hr = STORE_MAX_BACKLOG + 4096;
+	struct store_hr s = {0, STRAP_A, 120, "detected", -1, rr_one, 1};
+	size_t n = 0;
+	int64_t id;
+	uint32_t i;
+
+	assert_int_equal(store_open(f->db, on_error, &errs, NULL, &st), 0);
+	assert_int_equal(store_test_set_max_pages(st, 1), 0);
+	id = store_session_begin(st, "tabata", "", T0);
+	store_sensor_upsert(st, STRAP_A, "Polar H10", "hr", T0);
+	store_add_segment(st, id, &segments[0]);
+	for (i = 0; i < n_cues; i++)
+		store_add_cue(st, id, i, "countdown", 0, T0 + i, 0);
+	store_add_gap(st, id, STRAP_A, T0 + 500);
+	for (i = 0; i < n_hr; i++) {
+		s.t_ms = T0 + 1000 + i;
+		store_add_hr(st, id, &s);
+	}
+	store_end_gap(st, id, STRAP_A, T0 + 500, T0 + 900);
+	store_add_set(st, id, &sets[0]);
+	store_add_segment(st, id, &segments[1]);
+	store_session_end(st, id, "completed", T0 + 80100);
+	assert_int_equal(store_flush(st), -ENOSPC);
+
+	assert_int_equal(store_test_set_max_pages(st, 1u << 30), 0);
+	assert_int_equal(store_flush(st), 0);
+	drain_main();
+	assert_int_equal(errs.last, 0);
+	store_close(st);
+
+	d = read_back(f->db, id);
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->n_segments, 2);
+	assert_int_equal(d->n_sets, 1);
+	assert_int_equal(d->n_cues, 0);
+	assert_int_equal(d->n_gaps, 1);
+	assert_int_equal(d->gaps[0].back_ms, T0 + 900);
+	assert_true(d->n_hr > 0);
+	assert_true(d->n_hr < n_hr);
+	/* the newest heart rate is kept */
+	assert_int_equal(d->hr[d->n_hr - 1].t_ms, T0 + 1000 + n_hr - 1);
+	assert_true(d->hr[0].t_ms > T0 + 1000);
+	assert_int_equal(d->hr_extra[d->n_hr - 1].n_rr, 1);
+	sq_detail_free(d);
+	assert_int_equal(sq_open(f->db, &q), 0);
+	assert_int_equal(sq_sensors(q, &list, &n), 0);
+	assert_int_equal(n, 1);
+	sq_sensors_free(list, n);
+	sq_close(q);
+}
+
+/* Schema v2 exactly as it was released, on top of v1. */
+static const char v2_sql[] =
+	"CREATE TABLE sets ("
+	" session_id INTEGER NOT NULL REFERENCES sessions ON DELETE CASCADE,"
+	" idx INTEGER NOT NULL,"
+	" exercise TEXT NOT NULL DEFAULT '',"
+	" side TEXT NOT NULL DEFAULT '',"
+	" target_reps INTEGER NOT NULL DEFAULT 0,"
+	" reps INTEGER NOT NULL DEFAULT -1,"
+	" hold_ms INTEGER NOT NULL DEFAULT 0,"
+	" load_kg REAL NOT NULL DEFAULT 0,"
+	" start_ms INTEGER NOT NULL DEFAULT 0,"
+	" end_ms INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (session_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE cues ("
+	" session_id INTEGER NOT NULL REFERENCES sessions ON DELETE CASCADE,"
+	" seq INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" segment INTEGER NOT NULL,"
+	" planned_ms INTEGER NOT NULL,"
+	" late_us INTEGER NOT NULL,"
+	" PRIMARY KEY (session_id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX sessions_started ON sessions (started_ms);"
+	"PRAGMA user_version = 2;";
+
+static void test_migrate_v2(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq *q = NULL;
+	struct sq_detail *d = NULL;
+	struct sq_sensor *list = NULL;
+	unsigned int recovered = 9;
+	size_t n = 9;
+
+	raw_exec(f->db, v1_sql);
+	raw_exec(f->db, v2_sql);
+	raw_exec(f->db,
+		 "INSERT INTO sessions VALUES"
+		 " (1, 'tabata', 'Tabata', 'completed', 1000, 61000);"
+		 "INSERT INTO segments (session_id, idx, kind, exercise,"
+		 " start_ms, end_ms) VALUES"
+		 " (1, 0, 'work', 'squat', 1000, 61000);"
+		 "INSERT INTO sets (session_id, idx, exercise, reps,"
+		 " start_ms, end_ms) VALUES (1, 1, 'squat', 12, 1000,"
+		 " 61000);"
+		 "INSERT INTO cues VALUES (1, 0, 'start', 0, 1000, 250);");
+
+	/* gymhubctl reads a v2 file as it is: no heart rate, no sensors */
+	assert_int_equal(sq_open(f->db, &q), 0);
+	assert_int_equal(sq_get(q, 1, &d), 0);
+	assert_int_equal(d->n_sets, 1);
+	assert_int_equal(d->n_cues, 1);
+	assert_int_equal(d->n_hr, 0);
+	assert_null(d->hr);
+	assert_int_equal(d->n_gaps, 0);
+	sq_detail_free(d);
+	assert_int_equal(sq_sensors(q, &list, &n), 0);
+	assert_int_equal(n, 0);
+	sq_sensors_free(list, n);
+	sq_close(q);
+
+	assert_int_equal(store_open(f->db, NULL, NULL, &recovered, &st), 0);
+	assert_int_equal(recovered, 0);
+	store_sensor_upsert(st, STRAP_A, "Polar H10", "hr", T0);
+	write_hr(st, 1);
+	store_close(st);
+
+	assert_int_equal(raw_int(f->db, "PRAGMA user_version"), 3);
+	d = read_back(f->db, 1);
+	assert_string_equal(d->session.title, "Tabata");
+	assert_int_equal(d->session.ended_ms, 61000);
+	assert_int_equal(d->n_segments, 1);
+	assert_string_equal(d->segments[0].exercise, "squat");
+	assert_int_equal(d->n_sets, 1);
+	assert_int_equal(d->sets[0].reps, 12);
+	assert_int_equal(d->n_cues, 1);
+	assert_int_equal(d->cues[0].late_us, 250);
+	check_hr(d);
+	sq_detail_free(d);
+}
+
 /* Files that are not (or not yet) ours: refused, not a byte changed. */
 static const struct refused_file {
 	const char *name;
@@ -1100,6 +1494,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_backlog_drops_cues_first,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hr_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sensors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gaps, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_backlog_drops_hr_after_cues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v2, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_files, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_file, setup,
