@@ -232,6 +232,50 @@ static void cues_rows(const struct sq_detail *d, FILE *out)
 	}
 }
 
+/* One row per notification; RR intervals space-separated in 1/1024 s. */
+static void hr_rows(const struct sq_detail *d, FILE *out)
+{
+	const struct sq_hr_extra *x;
+	size_t i, k;
+
+	for (i = 0; i < d->n_hr; i++) {
+		x = d->hr_extra ? &d->hr_extra[i] : NULL;
+		put_time(out, d->hr[i].t_ms);
+		sep(out);
+		put_str(out, d->hr[i].sensor ? d->hr[i].sensor : "");
+		sep(out);
+		put_u32(out, d->hr[i].bpm);
+		sep(out);
+		put_str(out, x && x->contact ? x->contact : "");
+		sep(out);
+		if (x && x->energy_kj >= 0)
+			put_u32(out, (uint32_t)x->energy_kj);
+		sep(out);
+		for (k = 0; x && k < x->n_rr; k++) {
+			if (k)
+				fputc(' ', out);
+			put_u32(out, x->rr_1024[k]);
+		}
+		eol(out);
+	}
+}
+
+static void gaps_rows(const struct sq_detail *d, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_gaps; i++) {
+		put_str(out, d->gaps[i].sensor ? d->gaps[i].sensor : "");
+		sep(out);
+		put_time(out, d->gaps[i].lost_ms);
+		sep(out);
+		put_time(out, d->gaps[i].back_ms);
+		sep(out);
+		put_span(out, d->gaps[i].lost_ms, d->gaps[i].back_ms);
+		eol(out);
+	}
+}
+
 static const struct csv_table {
 	const char *name;
 	const char *header;
@@ -246,6 +290,8 @@ static const struct csv_table {
 	{"sets", "idx,exercise,side,target_reps,reps,hold_s,load_kg,start,end",
 	 sets_rows},
 	{"cues", "seq,kind,segment,planned,late_ms", cues_rows},
+	{"hr", "time,sensor,bpm,contact,energy_kj,rr_1024", hr_rows},
+	{"gaps", "sensor,lost,back,duration_s", gaps_rows},
 };
 
 int export_csv(const struct sq_detail *d, const char *table, FILE *out)

@@ -192,6 +192,52 @@ static void add_cues(JsonBuilder *b, const struct sq_detail *d)
 	json_builder_end_array(b);
 }
 
+/* One object per heart-rate notification, as stored. */
+static void add_heart_rate(JsonBuilder *b, const struct sq_detail *d)
+{
+	const struct sq_hr_extra *x;
+	size_t i, k;
+
+	json_builder_set_member_name(b, "heart_rate");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->n_hr; i++) {
+		x = d->hr_extra ? &d->hr_extra[i] : NULL;
+		json_builder_begin_object(b);
+		add_time(b, "time", d->hr[i].t_ms);
+		add_str(b, "sensor", d->hr[i].sensor ? d->hr[i].sensor : "");
+		add_int(b, "bpm", d->hr[i].bpm);
+		add_str(b, "contact", x && x->contact ? x->contact : "");
+		if (x && x->energy_kj >= 0)
+			add_int(b, "energy_kj", x->energy_kj);
+		else
+			add_null(b, "energy_kj");
+		json_builder_set_member_name(b, "rr_1024");
+		json_builder_begin_array(b);
+		for (k = 0; x && k < x->n_rr; k++)
+			json_builder_add_int_value(b, x->rr_1024[k]);
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void add_gaps(JsonBuilder *b, const struct sq_detail *d)
+{
+	size_t i;
+
+	json_builder_set_member_name(b, "gaps");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->n_gaps; i++) {
+		json_builder_begin_object(b);
+		add_str(b, "sensor",
+			d->gaps[i].sensor ? d->gaps[i].sensor : "");
+		add_time(b, "lost", d->gaps[i].lost_ms);
+		add_time(b, "back", d->gaps[i].back_ms);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 int export_json(const struct sq_detail *d, FILE *out)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
@@ -207,6 +253,8 @@ int export_json(const struct sq_detail *d, FILE *out)
 	add_segments(b, d);
 	add_sets(b, d);
 	add_cues(b, d);
+	add_heart_rate(b, d);
+	add_gaps(b, d);
 	json_builder_end_object(b);
 
 	root = json_builder_get_root(b);

@@ -14,7 +14,8 @@
 #include "session-query.h"
 
 /*
- * CSV tables: "sessions" (one row), "segments", "sets", "cues". Each
+ * CSV tables: "sessions" (one row), "segments", "sets", "cues", "hr"
+ * (one row per heart-rate notification), "gaps" (sensor dropouts). Each
  * starts with a header line; fields are quoted when they hold a comma,
  * quote, CR or LF; lines end in CRLF as RFC 4180 says.
  */

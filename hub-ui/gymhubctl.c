@@ -1195,7 +1195,9 @@ static const GOptionEntry export_options[] = {
 	{"format", 0, 0, G_OPTION_ARG_STRING, &opt.format,
 	 "csv, json, fit or tcx (required)", "FORMAT"},
 	{"table", 0, 0, G_OPTION_ARG_STRING, &opt.table,
-	 "CSV only: sessions, segments (default), sets or cues", "TABLE"},
+	 "CSV only: sessions, segments (default), sets, cues, hr (heart "
+	 "rate) or gaps",
+	 "TABLE"},
 	{"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
 	 "Write FILE (replaced atomically) instead of standard output", "FILE"},
 	G_OPTION_ENTRY_NULL};
@@ -1277,7 +1279,7 @@ static int export_to_file(const struct sq_detail *d, const char *path)
 static gboolean csv_table_known(const char *table)
 {
 	static const char *const tables[] = {"sessions", "segments", "sets",
-					     "cues"};
+					     "cues",	 "hr",	     "gaps"};
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(tables); i++)
@@ -1297,7 +1299,8 @@ static int export_check(const struct command *cmd)
 		if (!csv_table_known(opt.table))
 			return command_usage(cmd,
 					     "unknown table '%s' (sessions, "
-					     "segments, sets or cues)",
+					     "segments, sets, cues, hr or "
+					     "gaps)",
 					     opt.table);
 		return CTL_OK;
 	}

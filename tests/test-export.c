@@ -100,6 +100,17 @@ static struct sq_cue cues[] = {
 	 .late_us = 1234567},
 };
 
+static char strap[] = "A0:9E:1A:00:00:01";
+static char detected[] = "detected", unsupported[] = "unsupported";
+static uint16_t rr_two[] = {786, 812};
+static struct sq_hr hr[] = {{T0 + 1000, 92, strap}, {T0 + 2000, 95, strap}};
+static struct sq_hr_extra hr_extra[] = {
+	{.contact = detected, .energy_kj = 12, .rr_1024 = rr_two, .n_rr = 2},
+	{.contact = unsupported, .energy_kj = -1},
+};
+static struct sq_gap gaps[] = {{strap, T0 + 3000, T0 + 7500},
+			       {strap, T0 + 9000, 0}};
+
 static struct sq_detail detail(void)
 {
 	return (struct sq_detail){
@@ -115,6 +126,11 @@ static struct sq_detail detail(void)
 		.n_sets = G_N_ELEMENTS(sets),
 		.cues = cues,
 		.n_cues = G_N_ELEMENTS(cues),
+		.hr = hr,
+		.hr_extra = hr_extra,
+		.n_hr = G_N_ELEMENTS(hr),
+		.gaps = gaps,
+		.n_gaps = G_N_ELEMENTS(gaps),
 	};
 }
 
@@ -192,6 +208,25 @@ static void test_csv_cues(void **state)
 		   "1,countdown,0,2026-11-22T07:38:31.120Z,0.850\r\n"
 		   "2,start,1,2026-11-22T07:38:34.120Z,-0.250\r\n"
 		   "3,done,2,2026-11-22T07:39:59.120Z,1234.567\r\n");
+}
+
+/* Heart rate as stored: one row per notification, RR in 1/1024 s. */
+static void test_csv_hr_and_gaps(void **state)
+{
+	struct sq_detail d = detail();
+
+	assert_csv(&d, "hr",
+		   "time,sensor,bpm,contact,energy_kj,rr_1024\r\n"
+		   "2026-11-22T07:38:25.120Z,A0:9E:1A:00:00:01,92,detected,12,"
+		   "786 812\r\n"
+		   "2026-11-22T07:38:26.120Z,A0:9E:1A:00:00:01,95,unsupported,,"
+		   "\r\n");
+	/* a strap still out when the session ended has no "back" */
+	assert_csv(&d, "gaps",
+		   "sensor,lost,back,duration_s\r\n"
+		   "A0:9E:1A:00:00:01,2026-11-22T07:38:27.120Z,"
+		   "2026-11-22T07:38:31.620Z,4.500\r\n"
+		   "A0:9E:1A:00:00:01,2026-11-22T07:38:33.120Z,,\r\n");
 }
 
 /* A session still running (or cut off) has no end and no rows yet. */
@@ -306,6 +341,27 @@ static JsonObject *array_obj(JsonObject *o, const char *key, guint i,
 	assert_non_null(a);
 	assert_int_equal(json_array_get_length(a), want_len);
 	return json_array_get_object_element(a, i);
+}
+
+static void test_json_hr_and_gaps(void **state)
+{
+	struct sq_detail d = detail();
+	g_autoptr(JsonNode) root = json_export(&d);
+	JsonObject *o = json_node_get_object(root);
+	JsonObject *h = array_obj(o, "heart_rate", 0, 2);
+	JsonArray *rr = json_node_get_array(member(h, "rr_1024"));
+
+	assert_json_str(h, "time", "2026-11-22T07:38:25.120Z");
+	assert_json_int(h, "bpm", 92);
+	assert_json_str(h, "contact", "detected");
+	assert_json_int(h, "energy_kj", 12);
+	assert_int_equal(json_array_get_length(rr), 2);
+	assert_int_equal(json_array_get_int_element(rr, 1), 812);
+	h = array_obj(o, "heart_rate", 1, 2);
+	assert_json_null(h, "energy_kj");
+	h = array_obj(o, "gaps", 1, 2);
+	assert_json_str(h, "lost", "2026-11-22T07:38:33.120Z");
+	assert_json_null(h, "back");
 }
 
 static void test_json_session(void **state)
@@ -501,6 +557,8 @@ int main(void)
 		cmocka_unit_test(test_csv_segments),
 		cmocka_unit_test(test_csv_sets),
 		cmocka_unit_test(test_csv_cues),
+		cmocka_unit_test(test_csv_hr_and_gaps),
+		cmocka_unit_test(test_json_hr_and_gaps),
 		cmocka_unit_test(test_csv_running_empty),
 		cmocka_unit_test(test_csv_unknown_table),
 		cmocka_unit_test(test_json_session),
