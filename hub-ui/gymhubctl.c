@@ -83,6 +83,8 @@ static struct {
 	gboolean follow, bell;
 	gint limit;
 	char *format, *table, *output;
+	gboolean all;
+	char *since, *dir;
 } opt;
 
 /* --- output helpers ------------------------------------------------------ */
@@ -1200,6 +1202,13 @@ static const GOptionEntry export_options[] = {
 	 "TABLE"},
 	{"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
 	 "Write FILE (replaced atomically) instead of standard output", "FILE"},
+	{"all", 0, 0, G_OPTION_ARG_NONE, &opt.all,
+	 "Every finished session, one file each in --dir", NULL},
+	{"since", 0, 0, G_OPTION_ARG_STRING, &opt.since,
+	 "Sessions started on or after DATE (YYYY-MM-DD, local), into --dir",
+	 "DATE"},
+	{"dir", 0, 0, G_OPTION_ARG_FILENAME, &opt.dir,
+	 "With --all or --since: write DIR/DATE-ID-WORKOUT.FORMAT", "DIR"},
 	G_OPTION_ENTRY_NULL};
 
 static int export_write(const struct sq_detail *d, FILE *out)
@@ -1316,16 +1325,107 @@ static int export_check(const struct command *cmd)
 	return CTL_OK;
 }
 
+/* Local midnight of YYYY-MM-DD as Unix ms; -1 when not such a date. */
+static int64_t parse_since(const char *date)
+{
+	g_autoptr(GTimeZone) tz = g_time_zone_new_local();
+	g_autoptr(GDateTime) dt = NULL;
+	int y, m, d;
+	char end;
+
+	if (sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
+		return -1;
+	dt = g_date_time_new(tz, y, m, d, 0, 0, 0);
+	return dt ? g_date_time_to_unix(dt) * 1000 : -1;
+}
+
+/* DIR/2026-11-22-12-tabata.fit (csv: ...-12-tabata-segments.csv) */
+static char *export_file_name(const struct sq_session *s)
+{
+	g_autofree char *base = NULL;
+
+	base = g_strdup_printf(
+		"%s-%" G_GINT64_FORMAT "-%s%s%s.%s",
+		fmt_local(s->started_ms, "%F").s, (gint64)s->id, s->workout,
+		strcmp(opt.format, "csv") == 0 ? "-" : "",
+		strcmp(opt.format, "csv") == 0 ? opt.table : "", opt.format);
+	g_strdelimit(base, "/", '_');
+	return g_build_filename(opt.dir, base, NULL);
+}
+
+/*
+ * --all / --since: one file per finished session. A session still
+ * running is left for later; one that fails (e.g. an empty session has
+ * no FIT) is reported and the others still written.
+ */
+static int export_many(struct ctl *c, int64_t since_ms)
+{
+	struct sq_session *list = NULL;
+	struct sq *q = NULL;
+	size_t n = 0, i, written = 0, failed = 0;
+	int r;
+
+	if (g_mkdir_with_parents(opt.dir, 0777) < 0) {
+		fail("cannot create %s: %s", opt.dir, g_strerror(errno));
+		return errno == EACCES ? CTL_DENIED : CTL_FAILED;
+	}
+	r = sq_open(c->db, &q);
+	if (r >= 0)
+		r = sq_list(q, 0, &list, &n);
+	for (i = n; r >= 0 && i-- > 0;) { /* oldest first */
+		struct sq_detail *d = NULL;
+		g_autofree char *path = NULL;
+
+		if (list[i].started_ms < since_ms ||
+		    strcmp(list[i].state, "running") == 0)
+			continue;
+		if (sq_get(q, list[i].id, &d) < 0) {
+			failed++;
+			continue;
+		}
+		path = export_file_name(&list[i]);
+		if (export_to_file(d, path) == CTL_OK)
+			written++;
+		else
+			failed++;
+		sq_detail_free(d);
+	}
+	sq_list_free(list, n);
+	sq_close(q);
+	if (r < 0)
+		return db_error(c, r);
+	printf("wrote %zu file%s to %s%s\n", written, written == 1 ? "" : "s",
+	       opt.dir, failed ? " (some sessions failed, see above)" : "");
+	return failed ? CTL_FAILED : CTL_OK;
+}
+
 static int cmd_export(struct ctl *c, const struct command *cmd, int argc,
 		      char **argv)
 {
 	struct sq_detail *d = NULL;
-	int64_t id = session_arg(argv[1]);
+	bool many = opt.all || opt.since;
+	int64_t id, since_ms = 0;
 	int r;
 
 	r = export_check(cmd);
 	if (r)
 		return r;
+	if (many && (argc > 1 || opt.output))
+		return command_usage(cmd, "--all and --since write into --dir; "
+					  "give no ID and no -o");
+	if (many && !opt.dir)
+		return command_usage(cmd, "--all and --since need --dir DIR");
+	if (!many && (opt.dir || argc < 2))
+		return command_usage(cmd, "give ID|last, or --all/--since with "
+					  "--dir");
+	if (opt.since && (since_ms = parse_since(opt.since)) < 0)
+		return command_usage(cmd,
+				     "--since: '%s' is not a date "
+				     "(YYYY-MM-DD)",
+				     opt.since);
+	if (many)
+		return export_many(c, since_ms);
+	id = session_arg(argv[1]);
 	if (id < 0)
 		return command_usage(cmd,
 				     "'%s' is not a session id (a number "
@@ -1473,13 +1573,13 @@ static const struct command commands[] = {
 	 .min_args = 1,
 	 .max_args = 1},
 	{.name = "export",
-	 .params = "ID|last",
-	 .synopsis =
-		 "--format csv|json|fit|tcx [--table TABLE] [-o FILE] ID|last",
-	 .summary = "Write one stored session as CSV or JSON",
+	 .params = "[ID|last]",
+	 .synopsis = "--format csv|json|fit|tcx [--table TABLE] [-o FILE] "
+		     "ID|last | --all|--since DATE --dir DIR",
+	 .summary = "Write stored sessions as FIT, TCX, CSV or JSON",
 	 .run = cmd_export,
 	 .options = export_options,
-	 .min_args = 1,
+	 .min_args = 0,
 	 .max_args = 1},
 	{.name = "decode",
 	 .params = "hrs HEX...",

@@ -490,6 +490,26 @@ static void test_pause_resume_stop_export(void **state)
 	g_clear_pointer(&out, g_free);
 	assert_int_equal(ctl(e, &out, "export", "--format", "json", "last"), 0);
 	assert_non_null(strstr(out, "\"stopped\""));
+	g_clear_pointer(&out, g_free);
+	{
+		g_autofree char *dir = g_build_filename(e->dir, "exp", NULL);
+		g_autofree char *fit = NULL;
+		GDir *dh;
+		const char *name;
+		int n = 0;
+
+		assert_int_equal(ctl(e, &out, "export", "--format", "fit",
+				     "--all", "--dir", dir),
+				 0);
+		dh = g_dir_open(dir, 0, NULL);
+		assert_non_null(dh);
+		while ((name = g_dir_read_name(dh))) {
+			assert_true(g_str_has_suffix(name, "-1-long.fit"));
+			n++;
+		}
+		g_dir_close(dh);
+		assert_int_equal(n, 1);
+	}
 }
 
 static void test_sides_and_reps(void **state)
