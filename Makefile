@@ -68,7 +68,7 @@ CUETHR_OBJ  = $(B)/daemon/cue-thread.o $(RING_OBJ) $(BUZZER_OBJ) \
 	      $(B)/daemon/cue.o
 # Glue and GLib-based modules.
 CONFIG_OBJ  = $(B)/daemon/config.o $(B)/daemon/workout-file.o \
-	      $(B)/daemon/keyfile-lines.o
+	      $(B)/daemon/keyfile-lines.o $(B)/daemon/bt-address.o
 STORE_OBJ   = $(B)/daemon/store.o $(B)/daemon/store-schema.o
 QUERY_OBJ   = $(B)/daemon/session-query.o $(B)/daemon/store-schema.o
 EXPTIME_OBJ = $(B)/daemon/export-time.o
@@ -79,10 +79,16 @@ TCX_OBJ     = $(B)/daemon/export-tcx.o $(B)/daemon/export-timeline.o \
 EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o \
 	      $(sort $(FIT_OBJ) $(TCX_OBJ))
 HRS_OBJ     = $(B)/daemon/hrs.o
+ZONE_OBJ    = $(B)/daemon/hr-zone.o
+BLUEZ_OBJ   = $(B)/daemon/bluez.o $(B)/daemon/bluez-agent.o \
+	      $(B)/daemon/bt-address.o
+SENSORS_OBJ = $(B)/daemon/sensors.o $(BLUEZ_OBJ) $(HRS_OBJ) $(ZONE_OBJ) \
+	      $(QUERY_OBJ)
 GEN_OBJ     = $(B)/gen/hub1-generated.o
 
 GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
-	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ))
+	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ) \
+		     $(SENSORS_OBJ))
 GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(GEN_OBJ) $(HRS_OBJ) \
 	      $(sort $(QUERY_OBJ) $(EXPORT_OBJ))
 
@@ -105,6 +111,9 @@ FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
 FUZZ_OBJ_hrs = $(HRS_OBJ)
 BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export
 
+# Work in progress keeps its build rules in mk/*.mk until it is merged here.
+-include $(wildcard mk/*.mk)
+
 # --- build -----------------------------------------------------------------
 .PHONY: all
 all: $(PROGRAMS)
@@ -120,8 +129,8 @@ $(B)/gen/hub1-generated.h: $(B)/gen/hub1-generated.c
 $(B)/gen/hub1-generated.o: $(B)/gen/hub1-generated.c
 	$(CC) $(filter-out -W%,$(ALL_CFLAGS)) -w -c -o $@ $<
 
-$(B)/daemon/main.o $(B)/daemon/hub.o $(B)/hub-ui/gymhubctl.o \
-$(B)/tests/test-daemon.o: $(B)/gen/hub1-generated.h
+$(B)/daemon/main.o $(B)/daemon/hub.o $(B)/daemon/sensors.o \
+$(B)/hub-ui/gymhubctl.o $(B)/tests/test-daemon.o: $(B)/gen/hub1-generated.h
 
 # The install paths are compiled in: objects that use them are rebuilt when
 # they change (make; sudo make install PREFIX=/usr must not mix the two).
@@ -217,7 +226,7 @@ fuzz:
 	+@$(MAKE) --no-print-directory CC=clang B=build/fuzz \
 		GH_CFLAGS_EXTRA="-fsanitize=fuzzer-no-link,address,undefined" \
 		$(FUZZ_TARGETS:%=build/fuzz/tests/fuzz/fuzz-%.o) \
-		$(sort $(subst $(B)/,build/fuzz/,$(CONFIG_OBJ) $(ENGINE_OBJ) $(HRS_OBJ)))
+		$(sort $(subst $(B)/,build/fuzz/,$(foreach t,$(FUZZ_TARGETS),$(FUZZ_OBJ_$(t)))))
 	@for t in $(FUZZ_TARGETS); do \
 		objs=$$($(MAKE) --no-print-directory -s B=build/fuzz print-fuzz-obj-$$t); \
 		clang $(FUZZ_CFLAGS) -o build/fuzz/fuzz-$$t build/fuzz/tests/fuzz/fuzz-$$t.o \

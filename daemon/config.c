@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "bt-address.h"
 #include "config.h"
 #include "keyfile-lines.h"
 
@@ -18,19 +19,20 @@ static const char *const buzzer_keys[] = {
 	"pwm-sysfs", "pwm-chip", "pwm-channel", NULL};
 static const char *const realtime_keys[] = {"sched-fifo", "priority",
 					    "lock-memory", NULL};
+static const char *const sensors_keys[] = {
+	"adapter", "primary", "max-hr", "resting-hr", "low-battery", NULL};
 
 static const struct {
 	const char *name;
 	const char *const *keys;
 } known_groups[] = {
-	{"hub", hub_keys},
-	{"cues", cues_keys},
-	{"buzzer", buzzer_keys},
-	{"realtime", realtime_keys},
+	{"hub", hub_keys},	   {"cues", cues_keys},
+	{"buzzer", buzzer_keys},   {"realtime", realtime_keys},
+	{"sensors", sensors_keys},
 };
 
-static const char *const group_names[] = {"hub", "cues", "buzzer", "realtime",
-					  NULL};
+static const char *const group_names[] = {"hub",      "cues",	 "buzzer",
+					  "realtime", "sensors", NULL};
 
 /* Indexed by enum config_buzzer. */
 static const char *const buzzer_names[] = {
@@ -62,6 +64,11 @@ struct config *config_new_default(void)
 	c->sched_fifo = true;
 	c->rt_priority = 50;
 	c->lock_memory = true;
+	c->adapter = NULL;
+	c->primary = NULL;
+	c->max_hr = 0;
+	c->rest_hr = 0;
+	c->low_battery = 15;
 	return c;
 }
 
@@ -73,6 +80,8 @@ void config_free(struct config *c)
 	g_strfreev(c->workout_dirs);
 	g_free(c->gpio_chip);
 	g_free(c->pwm_sysfs);
+	g_free(c->adapter);
+	g_free(c->primary);
 	g_free(c);
 }
 
@@ -198,6 +207,57 @@ static bool read_paths(const struct keyfile_lines *kl, struct config *c,
 	return true;
 }
 
+static bool read_sensors(const struct keyfile_lines *kl, struct config *c,
+			 GError **error)
+{
+	char addr[BT_ADDRESS_LEN];
+	uint32_t max = 0, rest = 0;
+
+	/* hciN: the kernel's adapter names (net/bluetooth/hci_core.c). */
+	if (!keyfile_lines_get_string(kl, "sensors", "adapter", 16, &c->adapter,
+				      error) ||
+	    !keyfile_lines_get_string(kl, "sensors", "primary", 0, &c->primary,
+				      error) ||
+	    !keyfile_lines_get_uint(kl, "sensors", "max-hr", 0, 250, &max,
+				    error) ||
+	    !keyfile_lines_get_uint(kl, "sensors", "resting-hr", 0, 150, &rest,
+				    error) ||
+	    !keyfile_lines_get_uint(kl, "sensors", "low-battery", 0, 100,
+				    &c->low_battery, error))
+		return false;
+	if (c->adapter &&
+	    (!g_str_has_prefix(c->adapter, "hci") || !c->adapter[3] ||
+	     strspn(c->adapter + 3, "0123456789") != strlen(c->adapter + 3))) {
+		keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID,
+					"sensors", "adapter",
+					"expected an adapter name like hci0, "
+					"got '%s'",
+					c->adapter);
+		return false;
+	}
+	if (c->primary && !bt_address_parse(c->primary, addr)) {
+		keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID,
+					"sensors", "primary",
+					"expected a Bluetooth address like "
+					"A0:9E:1A:12:34:56, got '%s'",
+					c->primary);
+		return false;
+	}
+	if (c->primary)
+		memcpy(c->primary, addr, BT_ADDRESS_LEN);
+	if (rest && max && rest >= max) {
+		keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID,
+					"sensors", "resting-hr",
+					"resting heart rate %u is not below "
+					"max-hr %u",
+					rest, max);
+		return false;
+	}
+	c->max_hr = (uint16_t)max;
+	c->rest_hr = (uint16_t)rest;
+	return true;
+}
+
 static bool read_values(const struct keyfile_lines *kl, struct config *c,
 			GError **error)
 {
@@ -242,7 +302,7 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 				    &c->lock_memory, error))
 		return false;
 	c->rt_priority = (int)prio;
-	return true;
+	return read_sensors(kl, c, error);
 }
 
 struct config *config_parse(const char *data, size_t len, const char *origin,

@@ -52,6 +52,11 @@ struct config {
 	bool sched_fifo;  /* true */
 	int rt_priority;  /* 50 */
 	bool lock_memory; /* true */
+	/* [sensors] */
+	char *adapter;		  /* NULL: the first adapter */
+	char *primary;		  /* AA:BB:..., NULL: the first strap */
+	uint16_t max_hr, rest_hr; /* 0: not set (no zones) */
+	uint32_t low_battery;	  /* 15 (percent) */
 };
 
 /* Built-in defaults, without reading any file. */

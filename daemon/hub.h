@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 
 #include "cue-thread.h"
+#include "hub1-generated.h"
 #include "store.h"
 
 #define HUB_BUS_NAME	"org.gymhub.Hub1"
@@ -28,6 +29,8 @@ struct hub_setup {
 	struct cue_thread *cues; /* borrowed */
 	const char *buzzer_name; /* for the Buzzer property */
 	hub_status_fn on_status;
+	/* A session began (its id; 0 when not recording) or ended (-1). */
+	void (*on_session)(int64_t session, void *user_data);
 	void *user_data;
 };
 
@@ -37,5 +40,9 @@ struct hub *hub_new(GDBusConnection *bus, const struct hub_setup *setup,
 /* Ends a running session as "stopped" (SIGTERM); no-op when idle. */
 void hub_stop_session(struct hub *hub);
 void hub_free(struct hub *hub); /* accepts NULL */
+
+/* The exported skeleton, for the modules that serve part of Hub1
+ * (sensors.c). */
+GhHub1 *hub_skeleton(struct hub *hub);
 
 #endif

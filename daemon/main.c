@@ -23,6 +23,7 @@
 #include "config.h"
 #include "cue-thread.h"
 #include "hub.h"
+#include "sensors.h"
 #include "store.h"
 #include "workout-file.h"
 
@@ -37,6 +38,7 @@ struct daemon {
 	struct buzzer *buzzer;
 	struct cue_thread *cues;
 	struct hub *hub;
+	struct sensors *sensors;
 	GDBusConnection *bus;
 	guint name_lost_sub;
 	int exit_code;
@@ -324,9 +326,18 @@ static int check_config(struct daemon *d)
 	return EXIT_SUCCESS;
 }
 
+static void on_session(int64_t session, void *data)
+{
+	struct daemon *d = data;
+
+	if (d->sensors)
+		sensors_set_session(d->sensors, session);
+}
+
 static int setup(struct daemon *d, GError **error)
 {
 	struct cue_thread_opts ct_opts;
+	struct sensors_setup ss;
 	struct hub_setup hs;
 	unsigned int recovered = 0;
 	int r;
@@ -395,10 +406,25 @@ static int setup(struct daemon *d, GError **error)
 		.cues = d->cues,
 		.buzzer_name = buzzer_label(d),
 		.on_status = notify_status,
+		.on_session = on_session,
 		.user_data = d,
 	};
 	d->hub = hub_new(d->bus, &hs, error);
-	if (!d->hub || !claim_name(d, error))
+	if (!d->hub)
+		return -1;
+	ss = (struct sensors_setup){
+		.bus = d->bus,
+		.skel = hub_skeleton(d->hub),
+		.store = d->store,
+		.database = d->store ? d->cfg->database : NULL,
+		.adapter = d->cfg->adapter,
+		.primary = d->cfg->primary,
+		.max_hr = d->cfg->max_hr,
+		.rest_hr = d->cfg->rest_hr,
+		.low_battery = d->cfg->low_battery,
+	};
+	d->sensors = sensors_new(&ss);
+	if (!claim_name(d, error))
 		return -1;
 	g_message("gymhubd %s ready: %u workouts, database %s, buzzer %s, "
 		  "bus %s",
@@ -410,6 +436,9 @@ static int setup(struct daemon *d, GError **error)
 
 static void teardown(struct daemon *d)
 {
+	/* first: a session ended by hub_free() needs no sensors */
+	sensors_free(d->sensors);
+	d->sensors = NULL;
 	hub_free(d->hub);
 	cue_thread_free(d->cues);
 	buzzer_free(d->buzzer);

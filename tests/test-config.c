@@ -114,6 +114,13 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->sched_fifo, b->sched_fifo);
 	assert_int_equal(a->rt_priority, b->rt_priority);
 	assert_int_equal(a->lock_memory, b->lock_memory);
+	assert_string_equal(a->adapter ? a->adapter : "",
+			    b->adapter ? b->adapter : "");
+	assert_string_equal(a->primary ? a->primary : "",
+			    b->primary ? b->primary : "");
+	assert_int_equal(a->max_hr, b->max_hr);
+	assert_int_equal(a->rest_hr, b->rest_hr);
+	assert_int_equal(a->low_battery, b->low_battery);
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,10 +279,11 @@ static void test_config_shipped(void **state)
 static void test_config_documented_defaults(void **state)
 {
 	static const char *const keys[] = {
-		"database",   "workouts",  "countdown",	  "halfway",
-		"last10",     "backend",   "chip",	  "line",
-		"active-low", "pwm-sysfs", "pwm-chip",	  "pwm-channel",
-		"sched-fifo", "priority",  "lock-memory",
+		"database",   "workouts",    "countdown",   "halfway",
+		"last10",     "backend",     "chip",	    "line",
+		"active-low", "pwm-sysfs",   "pwm-chip",    "pwm-channel",
+		"sched-fifo", "priority",    "lock-memory", "max-hr",
+		"resting-hr", "low-battery",
 	};
 	g_autofree char *src = src_path("config/gymhub.conf");
 	g_autofree char *text = NULL, *path = NULL;
@@ -356,7 +364,14 @@ static const struct bad_case bad_configs[] = {
 	 "control character 0x01 in column 11"},
 	{"unknown group", "\n[buzer]\nline=17\n", 2,
 	 "unknown group [buzer]; did you mean [buzzer]?"},
-	{"unknown group, no hint", "[sensors]\n", 1, "unknown group [sensors]"},
+	{"unknown group, no hint", "[straps]\n", 1, "unknown group [straps]"},
+	{"adapter not hciN", "[sensors]\nadapter=usb0\n", 2,
+	 "[sensors] adapter: expected an adapter name like hci0, got 'usb0'"},
+	{"primary not an address", "[sensors]\nprimary=Polar H10\n", 2,
+	 "[sensors] primary: expected a Bluetooth address"},
+	{"max-hr out of range", "[sensors]\nmax-hr=300\n", 2, "0 to 250"},
+	{"resting above max", "[sensors]\nmax-hr=120\nresting-hr=130\n", 3,
+	 "resting heart rate 130 is not below max-hr 120"},
 	{"unknown key", "[buzzer]\nlne=17\n", 2,
 	 "unknown key 'lne' in [buzzer]; did you mean 'line'?"},
 	{"unknown key, swapped letters", "[cues]\nlats10=true\n", 2,

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sensors.h - the sensors the user added: kept connected through bluez.c,
+ * their heart rate decoded, stored per session and published on Hub1
+ * (Sensors, HeartRate, HeartRateZone, Bluetooth; Scan, AddSensor,
+ * ForgetSensor), dropouts recorded as gaps, low batteries warned about.
+ *
+ * Glue: main thread only, on the default GMainContext.
+ */
+#ifndef GYMHUB_SENSORS_H
+#define GYMHUB_SENSORS_H
+
+#include <stdint.h>
+
+#include <gio/gio.h>
+
+#include "hub1-generated.h"
+#include "store.h"
+
+struct sensors;
+
+struct sensors_setup {
+	GDBusConnection *bus;	  /* where bluetoothd is (the system bus) */
+	GhHub1 *skel;		  /* borrowed: serves its sensor members */
+	struct store *store;	  /* NULL: nothing recorded */
+	const char *database;	  /* read once for the sensors added before */
+	const char *adapter;	  /* "hci0"; NULL: the first there is */
+	const char *primary;	  /* strap shown as HeartRate; NULL: first */
+	uint16_t max_hr, rest_hr; /* zones; 0: not set */
+	unsigned int low_battery; /* warn at or below, percent */
+};
+
+struct sensors *sensors_new(const struct sensors_setup *setup);
+void sensors_free(struct sensors *s); /* accepts NULL */
+
+/* Heart rate is stored with session @session (0: not recording); -1: the
+ * session ended. */
+void sensors_set_session(struct sensors *s, int64_t session);
+
+#endif
