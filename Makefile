@@ -89,7 +89,8 @@ GEN_OBJ     = $(B)/gen/hub1-generated.o
 GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
 	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ) \
 		     $(SENSORS_OBJ))
-GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(GEN_OBJ) $(HRS_OBJ) \
+GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(B)/hub-ui/ctl-sensors.o \
+	      $(B)/daemon/bt-address.o $(GEN_OBJ) $(HRS_OBJ) \
 	      $(sort $(QUERY_OBJ) $(EXPORT_OBJ))
 
 GYMHUBD_LIBS = $(GIO_LIBS) $(GPIOD_LIBS) $(SQLITE_LIBS) $(SYSTEMD_LIBS)
@@ -101,7 +102,8 @@ UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-cue-thread $(B)/tests/test-config \
 	     $(B)/tests/test-store $(B)/tests/test-export \
 	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs
-INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez
+INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez \
+		    $(B)/tests/test-sensors
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
 # corpus make check replays through a plain driver.
 FUZZ_TARGETS = config workout-file hrs
@@ -130,7 +132,8 @@ $(B)/gen/hub1-generated.o: $(B)/gen/hub1-generated.c
 	$(CC) $(filter-out -W%,$(ALL_CFLAGS)) -w -c -o $@ $<
 
 $(B)/daemon/main.o $(B)/daemon/hub.o $(B)/daemon/sensors.o \
-$(B)/hub-ui/gymhubctl.o $(B)/tests/test-daemon.o: $(B)/gen/hub1-generated.h
+$(B)/hub-ui/gymhubctl.o $(B)/hub-ui/ctl-sensors.o $(B)/tests/test-daemon.o: \
+	$(B)/gen/hub1-generated.h
 
 # The install paths are compiled in: objects that use them are rebuilt when
 # they change (make; sudo make install PREFIX=/usr must not mix the two).
@@ -175,6 +178,9 @@ $(B)/tests/fake-bluez: $(B)/tests/fake-bluez.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS)
 $(B)/tests/test-fake-bluez: $(B)/tests/test-fake-bluez.o | $(B)/tests/fake-bluez
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-sensors: $(B)/tests/test-sensors.o $(B)/tests/harness.o \
+		$(QUERY_OBJ) | $(B)/tests/fake-bluez $(PROGRAMS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-daemon: $(B)/tests/test-daemon.o $(QUERY_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/fuzz/replay-%: $(B)/tests/fuzz/replay.o $(B)/tests/fuzz/fuzz-%.o \

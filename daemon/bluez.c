@@ -349,13 +349,32 @@ static void report_sighting(struct bluez *b, GDBusProxy *dev)
 
 /* --- links */
 
+static void report_battery(struct bluez *b, struct bluez_dev *d,
+			   GDBusProxy *batt)
+{
+	g_autoptr(GVariant) v = NULL;
+
+	if (!batt || !d->watched || !b->ops.battery)
+		return;
+	v = g_dbus_proxy_get_cached_property(batt, "Percentage");
+	if (v && g_variant_is_of_type(v, G_VARIANT_TYPE_BYTE))
+		b->ops.battery(d->address, g_variant_get_byte(v), b->user_data);
+}
+
 static void dev_set_up(struct bluez_dev *d, bool up, const char *why)
 {
+	g_autoptr(GDBusProxy) batt = NULL;
+
 	if (d->up == up)
 		return;
 	d->up = up;
 	if (d->watched && d->b->ops.link_changed)
 		d->b->ops.link_changed(d->address, up, why, d->b->user_data);
+	/* bluetoothd may have read the level before we watched it */
+	if (up) {
+		batt = get_iface(d->b, d->path, BATTERY_IFACE);
+		report_battery(d->b, d, batt);
+	}
 }
 
 static gboolean on_retry(gpointer data)
@@ -685,14 +704,8 @@ static void on_iface_added(GDBusObjectManager *om, GDBusObject *obj,
 			update_discovery(b);
 			pair_step(b);
 		}
-	} else if (!strcmp(name, BATTERY_IFACE) && d && d->watched &&
-		   b->ops.battery) {
-		g_autoptr(GVariant) v = g_dbus_proxy_get_cached_property(
-			G_DBUS_PROXY(iface), "Percentage");
-
-		if (v && g_variant_is_of_type(v, G_VARIANT_TYPE_BYTE))
-			b->ops.battery(d->address, g_variant_get_byte(v),
-				       b->user_data);
+	} else if (!strcmp(name, BATTERY_IFACE) && d) {
+		report_battery(b, d, G_DBUS_PROXY(iface));
 	}
 }
 

@@ -25,6 +25,7 @@
 #include <glib-unix.h>
 #include <json-glib/json-glib.h>
 
+#include "ctl.h"
 #include "export.h"
 #include "hrs.h"
 #include "hub1-generated.h"
@@ -34,63 +35,11 @@
 #define GYMHUB_VERSION "0.1"
 #endif
 
-#define CTL_DEFAULT_DB "/var/lib/gymhub/gymhub.db"
-#define HUB_NAME       "org.gymhub.Hub1"
-#define HUB_PATH       "/org/gymhub/Hub1"
-#define HUB_ERROR      "org.gymhub.Hub1.Error."
-#define MAIN_USAGE                                                              \
-	"Usage: gymhubctl [--bus system|session|ADDRESS] [--db PATH] [--json] " \
-	"COMMAND [ARGS]"
-
-enum ctl_exit {
-	CTL_OK = 0,
-	CTL_FAILED = 1,	   /* the daemon or the database reported an error */
-	CTL_USAGE = 2,	   /* unknown command or option, wrong arguments */
-	CTL_NO_DAEMON = 3, /* no bus, or nobody owns org.gymhub.Hub1 */
-	CTL_NOT_FOUND = 4, /* unknown workout or session */
-	CTL_DENIED = 5,	   /* the bus policy (or file mode) said no */
-};
-
-struct ctl {
-	const char *db;
-	GDBusConnection *conn;
-	GhHub1 *hub;
-};
-
-struct command;
-typedef int (*command_fn)(struct ctl *c, const struct command *cmd, int argc,
-			  char **argv);
-typedef gboolean (*control_fn)(GhHub1 *hub, GCancellable *cancellable,
-			       GError **error);
-
-struct command {
-	const char *name;
-	const char *params;   /* positional arguments, for --help */
-	const char *synopsis; /* options and arguments, for usage errors */
-	const char *summary;
-	command_fn run;
-	const GOptionEntry *options;
-	gboolean json; /* takes --json */
-	int min_args, max_args;
-	control_fn control; /* pause, resume, skip, done, stop */
-	const char *done;   /* what control commands print on success */
-};
-
-/* Option values; GOptionContext writes into these. */
-static struct {
-	char *bus, *db;
-	gboolean json, version;
-	gboolean follow, bell;
-	gint limit;
-	char *format, *table, *output;
-	gboolean all;
-	char *since, *dir;
-} opt;
+struct ctl_opts opt;
 
 /* --- output helpers ------------------------------------------------------ */
 
-static void fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -100,11 +49,6 @@ static void fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 }
-
-/* Short strings returned by value, usable right inside printf(). */
-struct text {
-	char s[64];
-};
 
 /* m:ss, or h:mm:ss from one hour on. */
 static struct text fmt_secs(int64_t secs)
@@ -128,7 +72,7 @@ static struct text fmt_ms(int64_t ms)
 	return fmt_secs((ms + 500) / 1000);
 }
 
-static struct text fmt_local(int64_t unix_ms, const char *format)
+struct text fmt_local(int64_t unix_ms, const char *format)
 {
 	g_autoptr(GDateTime) dt =
 		g_date_time_new_from_unix_local(unix_ms / 1000);
@@ -139,25 +83,25 @@ static struct text fmt_local(int64_t unix_ms, const char *format)
 	return t;
 }
 
-static const char *or_dash(const char *s)
+const char *or_dash(const char *s)
 {
 	return s && *s ? s : "-";
 }
 
-static void json_str(JsonBuilder *b, const char *key, const char *val)
+void json_str(JsonBuilder *b, const char *key, const char *val)
 {
 	json_builder_set_member_name(b, key);
 	json_builder_add_string_value(b, val ? val : "");
 }
 
-static void json_int(JsonBuilder *b, const char *key, int64_t val)
+void json_int(JsonBuilder *b, const char *key, int64_t val)
 {
 	json_builder_set_member_name(b, key);
 	json_builder_add_int_value(b, val);
 }
 
 /* Prints and frees the builder's document: pretty, or one line. */
-static int json_print(JsonBuilder *b, gboolean pretty)
+int json_print(JsonBuilder *b, gboolean pretty)
 {
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -207,9 +151,7 @@ static int main_usage(const char *fmt, ...)
 	return CTL_USAGE;
 }
 
-static int command_usage(const struct command *cmd, const char *fmt, ...)
-	G_GNUC_PRINTF(2, 3);
-static int command_usage(const struct command *cmd, const char *fmt, ...)
+int command_usage(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -261,7 +203,7 @@ static int not_running(void)
 }
 
 /* Connects and makes the proxy; the proxy loads every property once. */
-static int hub_connect(struct ctl *c)
+int hub_connect(struct ctl *c)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *owner = NULL;
@@ -292,7 +234,7 @@ static int hub_connect(struct ctl *c)
  * Reports a failed call; maps the D-Bus error name to an exit code.
  * @not_found replaces the daemon's words for UnknownWorkout.
  */
-static int hub_error(GError *error, const char *not_found)
+int hub_error(GError *error, const char *not_found)
 {
 	g_autofree char *name = g_dbus_error_get_remote_error(error);
 
@@ -302,7 +244,8 @@ static int hub_error(GError *error, const char *not_found)
 		     "may control the hub");
 		return CTL_DENIED;
 	}
-	if (g_strcmp0(name, HUB_ERROR "UnknownWorkout") == 0) {
+	if (g_strcmp0(name, HUB_ERROR "UnknownWorkout") == 0 ||
+	    g_strcmp0(name, HUB_ERROR "UnknownSensor") == 0) {
 		fail("%s", not_found ? not_found : error->message);
 		return CTL_NOT_FOUND;
 	}
@@ -516,6 +459,7 @@ static void status_print(GhHub1 *h)
 		       fmt_remaining(gh_hub1_get_remaining_ms(h), dur).s);
 	}
 	printf("%-10s %s\n", "buzzer:", or_dash(gh_hub1_get_buzzer(h)));
+	ctl_status_sensors(h);
 }
 
 static void status_json(GhHub1 *h, JsonBuilder *b)
@@ -536,6 +480,7 @@ static void status_json(GhHub1 *h, JsonBuilder *b)
 	json_int(b, "remaining_ms", gh_hub1_get_remaining_ms(h));
 	json_int(b, "duration_ms", gh_hub1_get_duration_ms(h));
 	json_str(b, "buzzer", gh_hub1_get_buzzer(h));
+	ctl_status_sensors_json(h, b);
 }
 
 /* --- status --follow ----------------------------------------------------- */
@@ -934,7 +879,7 @@ static int cmd_status(struct ctl *c, const struct command *cmd, int argc,
 
 /* --- commands reading the database --------------------------------------- */
 
-static int db_error(const struct ctl *c, int r)
+int db_error(const struct ctl *c, int r)
 {
 	switch (r) {
 	case -ENOENT:
@@ -1557,6 +1502,33 @@ static const struct command commands[] = {
 	 .run = cmd_status,
 	 .options = status_options,
 	 .json = TRUE},
+	{.name = "scan",
+	 .params = "",
+	 .synopsis = "[--seconds N] [--json]",
+	 .summary = "Look for heart-rate straps and motion sensors nearby",
+	 .run = cmd_scan,
+	 .options = ctl_scan_options,
+	 .json = TRUE},
+	{.name = "pair",
+	 .params = "ADDRESS",
+	 .synopsis = "ADDRESS",
+	 .summary = "Pair and add a sensor; the hub keeps it connected",
+	 .run = cmd_pair,
+	 .min_args = 1,
+	 .max_args = 1},
+	{.name = "sensors",
+	 .params = "",
+	 .synopsis = "[--json]",
+	 .summary = "List the added sensors: connected, battery, last seen",
+	 .run = cmd_sensors,
+	 .json = TRUE},
+	{.name = "forget",
+	 .params = "ADDRESS",
+	 .synopsis = "ADDRESS",
+	 .summary = "Remove a sensor (and its pairing)",
+	 .run = cmd_forget,
+	 .min_args = 1,
+	 .max_args = 1},
 	{.name = "sessions",
 	 .params = "",
 	 .synopsis = "[--limit N] [--json]",
