@@ -248,7 +248,7 @@ fuzz:
 print-fuzz-obj-%:
 	@echo $(FUZZ_OBJ_$*)
 demo: deps
-	+@$(MAKE) --no-print-directory all
+	+@$(MAKE) --no-print-directory all $(B)/tests/fake-bluez
 	@B=$(B) sh hub-ui/gymhub-demo
 
 check: deps fitsdk

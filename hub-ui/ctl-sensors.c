@@ -97,12 +97,12 @@ int cmd_scan(struct ctl *c, const struct command *cmd, int argc, char **argv)
 		     "allow one or two connections)?");
 		return CTL_OK;
 	}
-	printf("%-17s  %-20s  %-7s  %-6s  %s\n", "ADDRESS", "NAME", "RSSI",
+	printf("%-17s  %-24s  %-7s  %-6s  %s\n", "ADDRESS", "NAME", "RSSI",
 	       "KIND", "ADDED");
 	g_variant_iter_init(&it, found);
 	while (g_variant_iter_next(&it, "(&s&sn&sb)", &addr, &name, &rssi,
 				   &kind, &known))
-		printf("%-17s  %-20s  %-7s  %-6s  %s\n", addr, or_dash(name),
+		printf("%-17s  %-24s  %-7s  %-6s  %s\n", addr, or_dash(name),
 		       fmt_rssi(rssi).s, kind, known ? "yes" : "no");
 	if (!opt.json)
 		fputs("Add one with: gymhubctl pair ADDRESS\n", stderr);
@@ -166,7 +166,7 @@ static void row_print(const struct row *w)
 	g_autofree char *hr = NULL;
 
 	hr = w->bpm ? g_strdup_printf("%u bpm", w->bpm) : g_strdup("-");
-	printf("%-17s  %-20s  %-6s  %-12s  %-7s  %-7s  %s\n", w->address,
+	printf("%-17s  %-24s  %-6s  %-12s  %-7s  %-7s  %s\n", w->address,
 	       or_dash(w->name), w->kind,
 	       w->connected < 0 ? "?"
 	       : w->connected	? "connected"
@@ -199,7 +199,7 @@ static void row_json(JsonBuilder *b, const struct row *w)
 
 static void header(void)
 {
-	printf("%-17s  %-20s  %-6s  %-12s  %-7s  %-7s  %s\n", "ADDRESS", "NAME",
+	printf("%-17s  %-24s  %-6s  %-12s  %-7s  %-7s  %s\n", "ADDRESS", "NAME",
 	       "KIND", "STATE", "BATTERY", "HR", "LAST SEEN");
 }
 

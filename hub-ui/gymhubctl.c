@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -525,6 +526,10 @@ static void countdown_draw(struct follow *f)
 	g_string_append(
 		s, fmt_remaining(gh_hub1_get_remaining_ms(h), p.duration_ms).s);
 	g_string_append(s, f->paused ? "  paused  " : "  ");
+	/* heart rate before the exercise: the end of the line may be cut */
+	if (gh_hub1_get_heart_rate(h))
+		g_string_append_printf(s, "\u2665 %u  ",
+				       gh_hub1_get_heart_rate(h));
 	phase_describe(&p, s);
 	/*
 	 * \r only returns to the start of the last screen line: keep to one
@@ -1095,6 +1100,40 @@ static void show_segments(const struct sq_detail *d)
 	}
 }
 
+/* Per strap: samples, min / average / max, and the dropouts. */
+static void show_heart_rate(const struct sq_detail *d)
+{
+	g_autoptr(GPtrArray) seen = g_ptr_array_new();
+	size_t i, j;
+
+	for (i = 0; i < d->n_hr; i++) {
+		const char *who = or_dash(d->hr[i].sensor);
+		unsigned int n = 0, lo = UINT_MAX, hi = 0, gaps = 0;
+		uint64_t sum = 0;
+
+		if (g_ptr_array_find_with_equal_func(seen, who, g_str_equal,
+						     NULL))
+			continue;
+		g_ptr_array_add(seen, (gpointer)who);
+		for (j = i; j < d->n_hr; j++) {
+			if (strcmp(or_dash(d->hr[j].sensor), who) ||
+			    !d->hr[j].bpm)
+				continue;
+			n++;
+			sum += d->hr[j].bpm;
+			lo = MIN(lo, d->hr[j].bpm);
+			hi = MAX(hi, d->hr[j].bpm);
+		}
+		for (j = 0; j < d->n_gaps; j++)
+			gaps += !strcmp(or_dash(d->gaps[j].sensor), who);
+		if (n)
+			printf("%-10s %s: %u samples, %u / %u / %u bpm "
+			       "(min / avg / max), %u dropout(s)\n",
+			       seen->len == 1 ? "heart:" : "", who, n, lo,
+			       (unsigned int)((sum + n / 2) / n), hi, gaps);
+	}
+}
+
 static void show_cues(const struct sq_detail *d)
 {
 	int64_t max_late = INT64_MIN;
@@ -1129,6 +1168,7 @@ static int cmd_show(struct ctl *c, const struct command *cmd, int argc,
 		r = export_stdout(d, export_json);
 	} else {
 		show_header(&d->session);
+		show_heart_rate(d);
 		show_segments(d);
 		show_cues(d);
 	}

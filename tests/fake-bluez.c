@@ -42,6 +42,9 @@
  *   notify ADDR HEX...             a Heart Rate Measurement (0x2A37)
  *   stream ADDR BPM [PERIOD_MS]    one every period (default 1000 ms),
  *                                  BPM 0 stops
+ *   follow ADDR                    one a second, the heart rate rising
+ *                                  in gymhubd's work phases and falling
+ *                                  in its rests (make demo)
  *   battery ADDR PERCENT           Battery1.Percentage and 0x2A19
  *   power on|off                   the adapter's power switch
  *   restart [GAP_MS]               bluetoothd stops, starts GAP_MS later
@@ -206,6 +209,9 @@ struct device {
 	uint8_t battery, location;
 	guint stream_timer;
 	uint16_t stream_bpm;
+	bool follow;	   /* stream_bpm follows gymhubd's Phase */
+	double follow_bpm; /* where it is on its way to the target */
+	uint16_t target_bpm;
 	/* bluetoothd's view of it */
 	bool temporary, rssi_valid, paired, trusted, connected, resolved;
 	guint connect_timer, resolve_timer, temp_timer;
@@ -244,6 +250,9 @@ static struct {
 	bool up, discovering;
 	GPtrArray *objs; /* struct obj, parents before children */
 	GHashTable *clients;
+	/* `follow`: a client connection watching org.gymhub.Hub1 */
+	GDBusConnection *hub_conn;
+	guint hub_sub;
 } F;
 
 static void ev(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -1341,15 +1350,84 @@ static GByteArray *hex_bytes(char **words)
 	return g_steal_pointer(&b);
 }
 
+/*
+ * A body that follows the workout: heart rate climbs towards a target in
+ * work and falls in rest, about a quarter of the way each second (a
+ * trained runner's heart settles within 10-20 s), with a beat of noise.
+ */
+static uint16_t target_for(const char *phase)
+{
+	static const struct {
+		const char *phase;
+		uint16_t bpm;
+	} t[] = {
+		{"work", 158}, {"reps", 146},	{"hold", 138}, {"switch", 132},
+		{"rest", 124}, {"warmup", 108}, {"prep", 96},
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(t); i++)
+		if (!strcmp(phase, t[i].phase))
+			return t[i].bpm;
+	return 74; /* idle */
+}
+
+static void on_hub_props(GDBusConnection *c, const char *sender,
+			 const char *path, const char *iface,
+			 const char *signal, GVariant *params, gpointer data)
+{
+	g_autoptr(GVariant) changed = NULL;
+	const char *phase;
+	GList *l;
+
+	changed = g_variant_get_child_value(params, 1);
+	if (!g_variant_lookup(changed, "Phase", "&s", &phase))
+		return;
+	for (l = F.devices; l; l = l->next) {
+		struct device *d = l->data;
+
+		if (d->follow)
+			d->target_bpm = target_for(phase);
+	}
+}
+
+static bool follow_hub(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (F.hub_conn)
+		return true;
+	F.hub_conn = g_dbus_connection_new_for_address_sync(
+		F.bus_addr,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL, NULL, &error);
+	if (!F.hub_conn)
+		return false;
+	F.hub_sub = g_dbus_connection_signal_subscribe(
+		F.hub_conn, NULL, PROPS_IFACE, "PropertiesChanged",
+		"/org/gymhub/Hub1", "org.gymhub.Hub1", G_DBUS_SIGNAL_FLAGS_NONE,
+		on_hub_props, NULL, NULL);
+	return true;
+}
+
 /* A Polar-style packet (flags 0x10, uint8 bpm, one RR) each period. */
 static gboolean stream_tick(gpointer data)
 {
 	struct device *d = data;
-	uint16_t rr =
-		(uint16_t)((60 * 1024 + d->stream_bpm / 2) / d->stream_bpm);
-	uint8_t pkt[] = {0x10, (uint8_t)MIN(d->stream_bpm, 255),
-			 (uint8_t)(rr & 0xff), (uint8_t)(rr >> 8)};
+	uint8_t pkt[4];
+	uint16_t rr;
 
+	if (d->follow) {
+		d->follow_bpm += (d->target_bpm - d->follow_bpm) * 0.25 +
+				 g_random_double_range(-1.0, 1.0);
+		d->stream_bpm = (uint16_t)CLAMP(d->follow_bpm + 0.5, 40, 220);
+	}
+	rr = (uint16_t)((60 * 1024 + d->stream_bpm / 2) / d->stream_bpm);
+	pkt[0] = 0x10;
+	pkt[1] = (uint8_t)MIN(d->stream_bpm, 255);
+	pkt[2] = (uint8_t)(rr & 0xff);
+	pkt[3] = (uint8_t)(rr >> 8);
 	notify(&d->chrcs[CHRC_HRM], pkt, sizeof(pkt));
 	return G_SOURCE_CONTINUE;
 }
@@ -1427,8 +1505,17 @@ static const char *command(char **a, int n)
 			   ? "notified"
 			   : "notify-dropped",
 		   d->addr, bytes->len);
+	} else if (!strcmp(a[0], "follow")) {
+		if (!follow_hub())
+			return "cannot watch org.gymhub.Hub1";
+		g_clear_handle_id(&d->stream_timer, g_source_remove);
+		d->follow = true;
+		d->target_bpm = target_for("");
+		d->follow_bpm = d->target_bpm;
+		d->stream_timer = g_timeout_add(1000, stream_tick, d);
 	} else if (!strcmp(a[0], "stream") && n >= 3) {
 		g_clear_handle_id(&d->stream_timer, g_source_remove);
+		d->follow = false;
 		d->stream_bpm = (uint16_t)atoi(a[2]);
 		if (d->stream_bpm)
 			d->stream_timer =
@@ -1507,6 +1594,10 @@ int main(int argc, char **argv)
 	start();
 	g_main_loop_run(F.loop);
 	stop();
+	if (F.hub_conn) {
+		g_dbus_connection_signal_unsubscribe(F.hub_conn, F.hub_sub);
+		g_object_unref(F.hub_conn);
+	}
 	g_list_free_full(F.devices, device_free);
 	g_dbus_node_info_unref(F.node);
 	g_main_loop_unref(F.loop);
