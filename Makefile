@@ -111,7 +111,8 @@ FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 FUZZ_OBJ_config = $(CONFIG_OBJ)
 FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
 FUZZ_OBJ_hrs = $(HRS_OBJ)
-BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export
+BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export \
+	  $(B)/tests/bench-sensors
 
 # Work in progress keeps its build rules in mk/*.mk until it is merged here.
 -include $(wildcard mk/*.mk)
@@ -180,6 +181,9 @@ $(B)/tests/test-fake-bluez: $(B)/tests/test-fake-bluez.o | $(B)/tests/fake-bluez
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-sensors: $(B)/tests/test-sensors.o $(B)/tests/harness.o \
 		$(QUERY_OBJ) | $(B)/tests/fake-bluez $(PROGRAMS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/bench-sensors: $(B)/tests/bench-sensors.o $(B)/tests/harness.o \
+		| $(B)/tests/fake-bluez $(PROGRAMS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-daemon: $(B)/tests/test-daemon.o $(QUERY_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
