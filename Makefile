@@ -77,6 +77,7 @@ FIT_OBJ     = $(B)/daemon/fit-encode.o $(B)/daemon/export-fit.o \
 TCX_OBJ     = $(B)/daemon/export-tcx.o $(B)/daemon/export-timeline.o \
 	      $(EXPTIME_OBJ)
 EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o \
+	      $(B)/daemon/export-file.o \
 	      $(sort $(FIT_OBJ) $(TCX_OBJ))
 HRS_OBJ     = $(B)/daemon/hrs.o
 ZONE_OBJ    = $(B)/daemon/hr-zone.o
@@ -87,13 +88,15 @@ SENSORS_OBJ = $(B)/daemon/sensors.o $(BLUEZ_OBJ) $(HRS_OBJ) $(ZONE_OBJ) \
 GEN_OBJ     = $(B)/gen/hub1-generated.o
 
 GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
+	      $(B)/daemon/auto-export.o \
 	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ) \
-		     $(SENSORS_OBJ))
+		     $(SENSORS_OBJ) $(EXPORT_OBJ))
 GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(B)/hub-ui/ctl-sensors.o \
 	      $(B)/daemon/bt-address.o $(GEN_OBJ) $(HRS_OBJ) \
 	      $(sort $(QUERY_OBJ) $(EXPORT_OBJ))
 
-GYMHUBD_LIBS = $(GIO_LIBS) $(GPIOD_LIBS) $(SQLITE_LIBS) $(SYSTEMD_LIBS)
+GYMHUBD_LIBS = $(GIO_LIBS) $(GPIOD_LIBS) $(SQLITE_LIBS) $(SYSTEMD_LIBS) \
+	       $(JSON_LIBS)
 GYMHUBCTL_LIBS = $(GIO_LIBS) $(SQLITE_LIBS) $(JSON_LIBS)
 
 PROGRAMS = $(B)/gymhubd $(B)/gymhubctl

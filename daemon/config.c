@@ -8,6 +8,7 @@
 
 #include "bt-address.h"
 #include "config.h"
+#include "export-file.h"
 #include "keyfile-lines.h"
 
 #define DEFAULT_DATABASE "/var/lib/gymhub/gymhub.db"
@@ -19,6 +20,7 @@ static const char *const buzzer_keys[] = {
 	"pwm-sysfs", "pwm-chip", "pwm-channel", NULL};
 static const char *const realtime_keys[] = {"sched-fifo", "priority",
 					    "lock-memory", NULL};
+static const char *const export_keys[] = {"dir", "formats", NULL};
 static const char *const sensors_keys[] = {
 	"adapter", "primary", "max-hr", "resting-hr", "low-battery", NULL};
 
@@ -28,11 +30,11 @@ static const struct {
 } known_groups[] = {
 	{"hub", hub_keys},	   {"cues", cues_keys},
 	{"buzzer", buzzer_keys},   {"realtime", realtime_keys},
-	{"sensors", sensors_keys},
+	{"sensors", sensors_keys}, {"export", export_keys},
 };
 
-static const char *const group_names[] = {"hub",      "cues",	 "buzzer",
-					  "realtime", "sensors", NULL};
+static const char *const group_names[] = {
+	"hub", "cues", "buzzer", "realtime", "sensors", "export", NULL};
 
 /* Indexed by enum config_buzzer. */
 static const char *const buzzer_names[] = {
@@ -69,6 +71,9 @@ struct config *config_new_default(void)
 	c->max_hr = 0;
 	c->rest_hr = 0;
 	c->low_battery = 15;
+	c->export_dir = NULL;
+	c->export_formats =
+		g_strdupv((char **)(const char *const[]){"fit", NULL});
 	return c;
 }
 
@@ -82,6 +87,8 @@ void config_free(struct config *c)
 	g_free(c->pwm_sysfs);
 	g_free(c->adapter);
 	g_free(c->primary);
+	g_free(c->export_dir);
+	g_strfreev(c->export_formats);
 	g_free(c);
 }
 
@@ -198,6 +205,9 @@ static bool read_paths(const struct keyfile_lines *kl, struct config *c,
 {
 	char **p;
 
+	if (c->export_dir &&
+	    !check_path(kl, "export", "dir", c->export_dir, error))
+		return false;
 	if (!check_path(kl, "hub", "database", c->database, error) ||
 	    !check_path(kl, "buzzer", "pwm-sysfs", c->pwm_sysfs, error))
 		return false;
@@ -258,6 +268,29 @@ static bool read_sensors(const struct keyfile_lines *kl, struct config *c,
 	return true;
 }
 
+static bool read_export(const struct keyfile_lines *kl, struct config *c,
+			GError **error)
+{
+	char **f;
+
+	if (!keyfile_lines_get_string(kl, "export", "dir", 0, &c->export_dir,
+				      error) ||
+	    !keyfile_lines_get_list(kl, "export", "formats", 0,
+				    &c->export_formats, error))
+		return false;
+	for (f = c->export_formats; *f; f++)
+		if (!export_file_format_known(*f)) {
+			keyfile_lines_set_error(kl, error,
+						KEYFILE_LINES_ERROR_INVALID,
+						"export", "formats",
+						"unknown format '%s' (fit, "
+						"tcx, json or csv)",
+						*f);
+			return false;
+		}
+	return true;
+}
+
 static bool read_values(const struct keyfile_lines *kl, struct config *c,
 			GError **error)
 {
@@ -302,7 +335,7 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 				    &c->lock_memory, error))
 		return false;
 	c->rt_priority = (int)prio;
-	return read_sensors(kl, c, error);
+	return read_sensors(kl, c, error) && read_export(kl, c, error);
 }
 
 struct config *config_parse(const char *data, size_t len, const char *origin,

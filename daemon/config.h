@@ -57,6 +57,9 @@ struct config {
 	char *primary;		  /* AA:BB:..., NULL: the first strap */
 	uint16_t max_hr, rest_hr; /* 0: not set (no zones) */
 	uint32_t low_battery;	  /* 15 (percent) */
+	/* [export] */
+	char *export_dir;      /* NULL: no automatic export */
+	char **export_formats; /* "fit" */
 };
 
 /* Built-in defaults, without reading any file. */

@@ -322,7 +322,7 @@ static void finish_session(struct hub *h)
 		  (ended - h->wall0_ms) / 1000);
 	gh_hub1_emit_session_ended(h->skel, h->session, state);
 	if (h->s.on_session)
-		h->s.on_session(-1, h->s.user_data);
+		h->s.on_session(h->session, false, h->s.user_data);
 	if (h->grace_timer)
 		g_source_remove(h->grace_timer);
 	h->grace_timer = 0;
@@ -485,7 +485,7 @@ static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
 	gh_hub1_set_workout(h->skel, w->name);
 	gh_hub1_set_session(h->skel, h->session);
 	if (h->s.on_session)
-		h->s.on_session(h->session, h->s.user_data);
+		h->s.on_session(h->session, true, h->s.user_data);
 	gh_hub1_set_segments(h->skel, (guint)engine_n_segments(e));
 	g_message("Session %" G_GINT64_FORMAT ": starting %s (%zu segments, "
 		  "%" G_GUINT64_FORMAT " s planned)",

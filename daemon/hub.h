@@ -29,8 +29,8 @@ struct hub_setup {
 	struct cue_thread *cues; /* borrowed */
 	const char *buzzer_name; /* for the Buzzer property */
 	hub_status_fn on_status;
-	/* A session began (its id; 0 when not recording) or ended (-1). */
-	void (*on_session)(int64_t session, void *user_data);
+	/* A session began (@running) or ended; @session 0: not recorded. */
+	void (*on_session)(int64_t session, bool running, void *user_data);
 	void *user_data;
 };
 

@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 #include <systemd/sd-daemon.h>
 
+#include "auto-export.h"
 #include "buzzer.h"
 #include "config.h"
 #include "cue-thread.h"
@@ -39,6 +40,7 @@ struct daemon {
 	struct cue_thread *cues;
 	struct hub *hub;
 	struct sensors *sensors;
+	struct auto_export *exports;
 	GDBusConnection *bus;
 	guint name_lost_sub;
 	int exit_code;
@@ -326,12 +328,14 @@ static int check_config(struct daemon *d)
 	return EXIT_SUCCESS;
 }
 
-static void on_session(int64_t session, void *data)
+static void on_session(int64_t session, bool running, void *data)
 {
 	struct daemon *d = data;
 
 	if (d->sensors)
-		sensors_set_session(d->sensors, session);
+		sensors_set_session(d->sensors, running ? session : -1);
+	if (!running)
+		auto_export_session(d->exports, session);
 }
 
 static int setup(struct daemon *d, GError **error)
@@ -424,6 +428,9 @@ static int setup(struct daemon *d, GError **error)
 		.low_battery = d->cfg->low_battery,
 	};
 	d->sensors = sensors_new(&ss);
+	d->exports =
+		auto_export_new(d->store, d->cfg->database, d->cfg->export_dir,
+				(const char *const *)d->cfg->export_formats);
 	if (!claim_name(d, error))
 		return -1;
 	g_message("gymhubd %s ready: %u workouts, database %s, buzzer %s, "
@@ -440,6 +447,9 @@ static void teardown(struct daemon *d)
 	sensors_free(d->sensors);
 	d->sensors = NULL;
 	hub_free(d->hub);
+	/* after hub_free() (it may end a session), before the store */
+	auto_export_free(d->exports);
+	d->exports = NULL;
 	cue_thread_free(d->cues);
 	buzzer_free(d->buzzer);
 	/* store_close() commits what the last session queued. */

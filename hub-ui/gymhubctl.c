@@ -27,6 +27,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ctl.h"
+#include "export-file.h"
 #include "export.h"
 #include "hrs.h"
 #include "hub1-generated.h"
@@ -965,6 +966,11 @@ static int session_load(struct ctl *c, int64_t id, struct sq_detail **ret)
 }
 
 /* A write error on stdout is reported by finish_output(). */
+static int export_format_stdout(const struct sq_detail *d, FILE *out)
+{
+	return export_file_encode(d, opt.format, opt.table, out);
+}
+
 static int export_stdout(const struct sq_detail *d,
 			 int (*encode)(const struct sq_detail *d, FILE *out))
 {
@@ -1196,90 +1202,15 @@ static const GOptionEntry export_options[] = {
 	 "With --all or --since: write DIR/DATE-ID-WORKOUT.FORMAT", "DIR"},
 	G_OPTION_ENTRY_NULL};
 
-static int export_write(const struct sq_detail *d, FILE *out)
-{
-	if (strcmp(opt.format, "json") == 0)
-		return export_json(d, out);
-	if (strcmp(opt.format, "fit") == 0)
-		return export_fit(d, out);
-	if (strcmp(opt.format, "tcx") == 0)
-		return export_tcx(d, out);
-	return export_csv(d, opt.table, out);
-}
-
-static mode_t current_umask(void)
-{
-	mode_t m = umask(0);
-
-	umask(m);
-	return m;
-}
-
-/* Makes a finished rename survive a power cut as well. */
-static void fsync_parent(const char *path)
-{
-	g_autofree char *dir = g_path_get_dirname(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/*
- * Writes FILE.tmp-XXXXXX beside @path, fsyncs it and renames it over
- * @path: readers see the old file or the whole new one, never a part.
- */
+/* -o FILE and --dir: see export_file_write(). */
 static int export_to_file(const struct sq_detail *d, const char *path)
 {
-	g_autofree char *tmp = g_strconcat(path, ".tmp-XXXXXX", NULL);
-	FILE *f;
-	int fd, r = 0;
+	int r = export_file_write(d, opt.format, opt.table, path);
 
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = errno;
-		fail("cannot write %s: %s", path, g_strerror(r));
-		return r == EACCES ? CTL_DENIED : CTL_FAILED;
-	}
-	/* mkstemp makes it 0600; an export is an ordinary file. */
-	if (fchmod(fd, 0666 & ~current_umask()) < 0)
-		r = -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-	}
-	if (f && r == 0)
-		r = export_write(d, f);
-	if (f && r == 0 && fflush(f) != 0)
-		r = -errno;
-	if (f && r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (f && fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		fail("cannot write %s: %s", path, g_strerror(-r));
-		return CTL_FAILED;
-	}
-	fsync_parent(path);
-	return CTL_OK;
-}
-
-static gboolean csv_table_known(const char *table)
-{
-	static const char *const tables[] = {"sessions", "segments", "sets",
-					     "cues",	 "hr",	     "gaps"};
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(tables); i++)
-		if (strcmp(table, tables[i]) == 0)
-			return TRUE;
-	return FALSE;
+	if (r == 0)
+		return CTL_OK;
+	fail("cannot write %s: %s", path, g_strerror(-r));
+	return r == -EACCES ? CTL_DENIED : CTL_FAILED;
 }
 
 static int export_check(const struct command *cmd)
@@ -1290,7 +1221,7 @@ static int export_check(const struct command *cmd)
 	if (strcmp(opt.format, "csv") == 0) {
 		if (!opt.table)
 			opt.table = "segments";
-		if (!csv_table_known(opt.table))
+		if (!export_file_table_known(opt.table))
 			return command_usage(cmd,
 					     "unknown table '%s' (sessions, "
 					     "segments, sets, cues, hr or "
@@ -1324,20 +1255,6 @@ static int64_t parse_since(const char *date)
 	return dt ? g_date_time_to_unix(dt) * 1000 : -1;
 }
 
-/* DIR/2026-11-22-12-tabata.fit (csv: ...-12-tabata-segments.csv) */
-static char *export_file_name(const struct sq_session *s)
-{
-	g_autofree char *base = NULL;
-
-	base = g_strdup_printf(
-		"%s-%" G_GINT64_FORMAT "-%s%s%s.%s",
-		fmt_local(s->started_ms, "%F").s, (gint64)s->id, s->workout,
-		strcmp(opt.format, "csv") == 0 ? "-" : "",
-		strcmp(opt.format, "csv") == 0 ? opt.table : "", opt.format);
-	g_strdelimit(base, "/", '_');
-	return g_build_filename(opt.dir, base, NULL);
-}
-
 /*
  * --all / --since: one file per finished session. A session still
  * running is left for later; one that fails (e.g. an empty session has
@@ -1368,7 +1285,8 @@ static int export_many(struct ctl *c, int64_t since_ms)
 			failed++;
 			continue;
 		}
-		path = export_file_name(&list[i]);
+		path = export_file_name(&list[i], opt.dir, opt.format,
+					opt.table);
 		if (export_to_file(d, path) == CTL_OK)
 			written++;
 		else
@@ -1422,7 +1340,7 @@ static int cmd_export(struct ctl *c, const struct command *cmd, int argc,
 	if (opt.output && strcmp(opt.output, "-") != 0)
 		r = export_to_file(d, opt.output);
 	else
-		r = export_stdout(d, export_write);
+		r = export_stdout(d, export_format_stdout);
 	sq_detail_free(d);
 	return r;
 }

@@ -274,6 +274,15 @@ static bool hub_owned(struct harness *h)
 	return has;
 }
 
+void harness_config_append(struct harness *h, const char *text)
+{
+	g_autofree char *old = NULL, *all = NULL;
+
+	assert_true(g_file_get_contents(h->conf, &old, NULL, NULL));
+	all = g_strconcat(old, text, NULL);
+	assert_true(g_file_set_contents(h->conf, all, -1, NULL));
+}
+
 void harness_start_daemon(struct harness *h)
 {
 	g_autofree char *bin = g_build_filename(build_dir(), "gymhubd", NULL);

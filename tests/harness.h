@@ -43,6 +43,8 @@ void harness_fake_wait(struct harness *h, const char *line);
 /* Whether any line of the fake's output so far starts with @line. */
 bool harness_fake_saw(struct harness *h, const char *line);
 
+/* Adds lines to the gymhub.conf gymhubd starts with (e.g. "[export]"). */
+void harness_config_append(struct harness *h, const char *text);
 void harness_start_daemon(struct harness *h);
 /* SIGTERM, then waits for the exit; returns the exit status. */
 int harness_stop_daemon(struct harness *h);

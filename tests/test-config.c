@@ -121,6 +121,10 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->max_hr, b->max_hr);
 	assert_int_equal(a->rest_hr, b->rest_hr);
 	assert_int_equal(a->low_battery, b->low_battery);
+	assert_string_equal(a->export_dir ? a->export_dir : "",
+			    b->export_dir ? b->export_dir : "");
+	assert_true(g_strv_equal((const char *const *)a->export_formats,
+				 (const char *const *)b->export_formats));
 }
 
 /* ------------------------------------------------------------------ */
@@ -283,7 +287,7 @@ static void test_config_documented_defaults(void **state)
 		"last10",     "backend",     "chip",	    "line",
 		"active-low", "pwm-sysfs",   "pwm-chip",    "pwm-channel",
 		"sched-fifo", "priority",    "lock-memory", "max-hr",
-		"resting-hr", "low-battery",
+		"resting-hr", "low-battery", "formats",
 	};
 	g_autofree char *src = src_path("config/gymhub.conf");
 	g_autofree char *text = NULL, *path = NULL;
@@ -370,6 +374,10 @@ static const struct bad_case bad_configs[] = {
 	{"primary not an address", "[sensors]\nprimary=Polar H10\n", 2,
 	 "[sensors] primary: expected a Bluetooth address"},
 	{"max-hr out of range", "[sensors]\nmax-hr=300\n", 2, "0 to 250"},
+	{"export format", "[export]\nformats=fit;gpx\n", 2,
+	 "[export] formats: unknown format 'gpx' (fit, tcx, json or csv)"},
+	{"export dir relative", "[export]\ndir=exports\n", 2,
+	 "expected an absolute path"},
 	{"resting above max", "[sensors]\nmax-hr=120\nresting-hr=130\n", 3,
 	 "resting heart rate 130 is not below max-hr 120"},
 	{"unknown key", "[buzzer]\nlne=17\n", 2,

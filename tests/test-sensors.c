@@ -311,6 +311,87 @@ static void test_several_straps(void **state)
 	sq_detail_free(d);
 }
 
+/*
+ * A whole session through the database and out again: heart rate from a
+ * strap, a pause, written by gymhubd's automatic export as FIT, JSON and
+ * CSV the moment it ends.
+ */
+static void test_auto_export_round_trip(void **state)
+{
+	struct harness *h = *state;
+	g_autofree char *dir = g_build_filename(h->dir, "exports", NULL);
+	g_autofree char *conf = NULL, *json = NULL, *csv = NULL;
+	g_autoptr(GVariant) r = NULL;
+	g_autoptr(GDir) d = NULL;
+	g_autofree char *fit = NULL, *jpath = NULL, *hrcsv = NULL;
+	const char *name;
+	gsize fit_len = 0;
+	int64_t id;
+	gint64 end;
+
+	conf = g_strdup_printf("[export]\ndir=%s\nformats=fit;json;csv\n", dir);
+	harness_config_append(h, conf);
+	harness_start_daemon(h);
+	pair_strap(h, STRAP);
+	harness_fake(h, "stream " STRAP " 140 200");
+	r = harness_call(h, "Start", g_variant_new("(s)", "quick"), NULL);
+	assert_non_null(r);
+	g_variant_get(r, "(x)", &id);
+	harness_wait_prop_s(h, "Phase", "work");
+	g_variant_unref(harness_call(h, "Pause", NULL, NULL));
+	harness_pump(h, 600);
+	g_variant_unref(harness_call(h, "Resume", NULL, NULL));
+	harness_daemon_wait(h, "completed");
+	harness_daemon_wait(h, "Exported session");
+
+	/* all four files, whole: the worker writes them one by one */
+	end = g_get_monotonic_time() + HARNESS_WAIT_MS * 1000;
+	for (;;) {
+		guint n = 0;
+
+		g_clear_pointer(&d, g_dir_close);
+		d = g_dir_open(dir, 0, NULL);
+		while (d && (name = g_dir_read_name(d)))
+			n += !strstr(name, ".tmp-");
+		if (n == 4)
+			break;
+		if (g_get_monotonic_time() > end)
+			fail_msg("%u export files in %s", n, dir);
+		harness_pump(h, 50);
+	}
+	g_dir_rewind(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *want =
+			g_strdup_printf("-%" G_GINT64_FORMAT "-quick", id);
+
+		assert_non_null(strstr(name, want));
+		if (g_str_has_suffix(name, ".fit"))
+			fit = g_build_filename(dir, name, NULL);
+		else if (g_str_has_suffix(name, ".json"))
+			jpath = g_build_filename(dir, name, NULL);
+		else if (g_str_has_suffix(name, "-hr.csv"))
+			hrcsv = g_build_filename(dir, name, NULL);
+	}
+	assert_non_null(fit);
+	assert_non_null(jpath);
+	assert_non_null(hrcsv);
+	{
+		g_autofree char *bytes = NULL;
+
+		assert_true(g_file_get_contents(fit, &bytes, &fit_len, NULL));
+		/* FIT header: ".FIT" at offset 8 */
+		assert_true(fit_len > 100);
+		assert_memory_equal(bytes + 8, ".FIT", 4);
+	}
+	assert_true(g_file_get_contents(jpath, &json, NULL, NULL));
+	assert_non_null(strstr(json, "\"state\" : \"completed\""));
+	assert_non_null(strstr(json, "\"bpm\" : 140"));
+	assert_non_null(strstr(json, "\"sensor\" : \"" STRAP "\""));
+	assert_true(g_file_get_contents(hrcsv, &csv, NULL, NULL));
+	assert_non_null(strstr(csv, STRAP));
+	assert_non_null(strstr(csv, ",140,"));
+}
+
 static void test_cli_errors(void **state)
 {
 	struct harness *h = *state;
@@ -339,6 +420,8 @@ int main(void)
 			test_known_after_restart_then_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_straps, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_auto_export_round_trip,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cli_errors, setup,
 						teardown),
 	};
