@@ -468,6 +468,25 @@ static void on_notify_done(GObject *src, GAsyncResult *res, gpointer data)
 		notify_finished(d);
 }
 
+static void on_read_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GVariant) r = NULL, v = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *uuid = NULL;
+	struct bluez_dev *d = data;
+	const uint8_t *buf;
+	gsize n;
+
+	r = g_dbus_proxy_call_finish(G_DBUS_PROXY(src), res, &error);
+	if (is_cancelled(error) || !r || !d->watched || !d->b->ops.notified)
+		return; /* optional: nothing to say when a strap has none */
+	v = g_variant_get_child_value(r, 0);
+	uuid = prop_string(G_DBUS_PROXY(src), "UUID");
+	buf = g_variant_get_fixed_array(v, &n, 1);
+	d->b->ops.notified(d->address, uuid ? uuid : "", buf, n,
+			   d->b->user_data);
+}
+
 /* Subscribes to every characteristic of @d we know how to read. */
 static void start_notify(struct bluez_dev *d)
 {
@@ -487,6 +506,16 @@ static void start_notify(struct bluez_dev *d)
 			continue;
 		c = get_iface(b, path, CHRC_IFACE);
 		uuid = c ? prop_string(c, "UUID") : NULL;
+		if (uuid &&
+		    !g_ascii_strcasecmp(uuid, BLUEZ_UUID_BODY_LOCATION)) {
+			GVariantBuilder opts;
+
+			g_variant_builder_init(&opts, G_VARIANT_TYPE("a{sv}"));
+			g_dbus_proxy_call(c, "ReadValue",
+					  g_variant_new("(a{sv})", &opts),
+					  G_DBUS_CALL_FLAGS_NONE, -1, b->cancel,
+					  on_read_done, d);
+		}
 		for (i = 0; uuid && i < G_N_ELEMENTS(notify_uuids); i++) {
 			if (g_ascii_strcasecmp(uuid, notify_uuids[i]))
 				continue;

@@ -21,8 +21,9 @@
 
 #include <gio/gio.h>
 
-/* Heart Rate Measurement (Bluetooth Assigned Numbers, 0x2A37). */
+/* Heart Rate Measurement and Body Sensor Location (Assigned Numbers). */
 #define BLUEZ_UUID_HR_MEASUREMENT "00002a37-0000-1000-8000-00805f9b34fb"
+#define BLUEZ_UUID_BODY_LOCATION  "00002a38-0000-1000-8000-00805f9b34fb"
 
 struct bluez;
 
@@ -53,7 +54,8 @@ struct bluez_ops {
 	 */
 	void (*link_changed)(const char *address, bool up, const char *why,
 			     void *user_data);
-	/* A notification of characteristic @uuid (lowercase, 128-bit). */
+	/* A notification of characteristic @uuid (lowercase, 128-bit), or
+	 * the value of one read once at connection (body sensor location). */
 	void (*notified)(const char *address, const char *uuid,
 			 const uint8_t *buf, size_t len, void *user_data);
 	/* Battery level in percent (org.bluez.Battery1). */

@@ -312,8 +312,15 @@ static void on_notified(const char *address, const char *uuid,
 
 	if (!x)
 		return;
-	if (!g_ascii_strcasecmp(uuid, BLUEZ_UUID_HR_MEASUREMENT))
+	if (!g_ascii_strcasecmp(uuid, BLUEZ_UUID_HR_MEASUREMENT)) {
 		on_hr(s, x, buf, len);
+	} else if (!g_ascii_strcasecmp(uuid, BLUEZ_UUID_BODY_LOCATION)) {
+		enum hrs_location loc;
+
+		if (hrs_parse_location(buf, len, &loc) == 0)
+			g_message("Sensor %s (%s) is worn at: %s", label(x),
+				  x->address, hrs_location_to_string(loc));
+	}
 }
 
 static void on_battery(const char *address, int pct, void *data)

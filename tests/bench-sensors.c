@@ -226,11 +226,47 @@ static void bench_latency(void **state)
 	harness_free(h);
 }
 
+/*
+ * Reconnection: a strap goes out of reach for 0.3 to 6 s (random), comes
+ * back; time from "back in reach" to the link being up and resolved again
+ * (the fake's own connection setup, 2 x 20 ms, included).
+ */
+static void bench_reconnect(void **state)
+{
+	struct harness *h = setup_world();
+	g_autoptr(GArray) t = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	g_autofree char *resolved = g_strdup_printf("resolved %s", addr[0]);
+	g_autofree char *gone = g_strdup_printf("disconnected %s", addr[0]);
+	GRand *rnd = g_rand_new_with_seed(42);
+	int i, cycles = 20;
+
+	for (i = 0; i < cycles; i++) {
+		int64_t t0, d;
+
+		harness_fake(h, "drop %s", addr[0]);
+		harness_fake_wait(h, gone);
+		harness_pump(h, g_rand_int_range(rnd, 300, 6000));
+		t0 = g_get_monotonic_time();
+		harness_fake(h, "return %s", addr[0]);
+		harness_fake_wait(h, resolved);
+		d = g_get_monotonic_time() - t0;
+		g_array_append_val(t, d);
+	}
+	g_array_sort(t, cmp_i64);
+	printf("sensors_reconnect_p50 %.0f ms\n",
+	       g_array_index(t, int64_t, cycles / 2) / 1000.0);
+	printf("sensors_reconnect_max %.0f ms\n",
+	       g_array_index(t, int64_t, cycles - 1) / 1000.0);
+	g_rand_free(rnd);
+	harness_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bench_throughput),
 		cmocka_unit_test(bench_latency),
+		cmocka_unit_test(bench_reconnect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

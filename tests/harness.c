@@ -56,7 +56,8 @@ static void read_into(int fd, GString *s)
 		g_string_append_len(s, buf, n);
 }
 
-void harness_pump(struct harness *h, int ms)
+/* Reads what arrives within @ms; returns at the first output. */
+static void pump_once(struct harness *h, int ms)
 {
 	struct pollfd p[3] = {{.fd = h->fake_out, .events = POLLIN},
 			      {.fd = h->daemon_err, .events = POLLIN},
@@ -67,6 +68,17 @@ void harness_pump(struct harness *h, int ms)
 		read_into(h->daemon_err, h->daemon_log);
 		read_into(h->daemon_out, h->daemon_log);
 	}
+}
+
+void harness_pump(struct harness *h, int ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+	int left = ms;
+
+	do {
+		pump_once(h, left);
+		left = (int)((end - g_get_monotonic_time()) / 1000);
+	} while (left > 0);
 }
 
 struct harness *harness_new(void)
@@ -200,7 +212,7 @@ void harness_fake_wait(struct harness *h, const char *line)
 	while (!(at = find_line(h->fake_log, h->fake_pos, line))) {
 		if (g_get_monotonic_time() > end)
 			harness_fail(h, "fake-bluez never said '%s'", line);
-		harness_pump(h, 50);
+		pump_once(h, 50);
 	}
 	h->fake_pos = at;
 }
@@ -234,7 +246,7 @@ void harness_fake(struct harness *h, const char *fmt, ...)
 			harness_fail(h, "fake-bluez refused '%s'", cmd);
 		if (g_get_monotonic_time() > end)
 			harness_fail(h, "fake-bluez did not answer '%s'", cmd);
-		harness_pump(h, 50);
+		pump_once(h, 50);
 	}
 }
 
@@ -317,7 +329,7 @@ void harness_start_daemon(struct harness *h)
 	while (!hub_owned(h)) {
 		if (g_get_monotonic_time() > end)
 			harness_fail(h, "gymhubd did not start");
-		harness_pump(h, 20);
+		pump_once(h, 20);
 	}
 }
 
@@ -344,7 +356,7 @@ void harness_daemon_wait(struct harness *h, const char *text)
 	while (!(at = strstr(h->daemon_log->str + h->daemon_pos, text))) {
 		if (g_get_monotonic_time() > end)
 			harness_fail(h, "gymhubd never logged '%s'", text);
-		harness_pump(h, 50);
+		pump_once(h, 50);
 	}
 	h->daemon_pos = (size_t)(at - h->daemon_log->str) + strlen(text);
 }
@@ -423,7 +435,7 @@ void harness_wait_prop_u(struct harness *h, const char *name, uint32_t want)
 		if (g_get_monotonic_time() > end)
 			harness_fail(h, "%s stayed %u, expected %u", name, got,
 				     want);
-		harness_pump(h, 20);
+		pump_once(h, 20);
 	}
 }
 
@@ -439,6 +451,6 @@ void harness_wait_prop_s(struct harness *h, const char *name, const char *want)
 		if (g_get_monotonic_time() > end)
 			harness_fail(h, "%s stayed '%s', expected '%s'", name,
 				     g_variant_get_string(v, NULL), want);
-		harness_pump(h, 20);
+		pump_once(h, 20);
 	}
 }

@@ -64,7 +64,7 @@ void harness_wait_prop_s(struct harness *h, const char *name, const char *want);
 GVariant *harness_call(struct harness *h, const char *method, GVariant *args,
 		       GError **error);
 
-/* Reads pending output of the fake and gymhubd, for up to @ms. */
+/* Reads the output of the fake and gymhubd for @ms (0: what is there). */
 void harness_pump(struct harness *h, int ms);
 
 #endif

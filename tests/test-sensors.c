@@ -119,6 +119,8 @@ static void test_scan_pair_and_store(void **state)
 
 	pair_strap(h, STRAP);
 	assert_true(harness_fake_saw(h, "trusted " STRAP " 1"));
+	/* Body Sensor Location (0x2A38), read once per connection */
+	harness_daemon_wait(h, "is worn at: chest");
 	assert_int_equal(harness_ctl(h, &list, "sensors", NULL), 0);
 	assert_non_null(strstr(list, STRAP));
 	assert_non_null(strstr(list, "connected"));
