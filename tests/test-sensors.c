@@ -392,6 +392,51 @@ static void test_auto_export_round_trip(void **state)
 	assert_true(g_file_get_contents(hrcsv, &csv, NULL, NULL));
 	assert_non_null(strstr(csv, STRAP));
 	assert_non_null(strstr(csv, ",140,"));
+
+	/* the same session exports byte for byte the same, every format */
+	{
+		static const char *const fmts[] = {"fit", "tcx", "json", "csv"};
+		g_autofree char *sid = g_strdup_printf("%" G_GINT64_FORMAT, id);
+		size_t i;
+
+		for (i = 0; i < G_N_ELEMENTS(fmts); i++) {
+			g_autofree char *a =
+				g_build_filename(h->dir, "a", NULL);
+			g_autofree char *b =
+				g_build_filename(h->dir, "b", NULL);
+			g_autofree char *ta = NULL, *tb = NULL;
+			gsize la = 0, lb = 0;
+
+			assert_int_equal(harness_ctl(h, NULL, "export",
+						     "--format", fmts[i], "-o",
+						     a, sid, NULL),
+					 0);
+			assert_int_equal(harness_ctl(h, NULL, "export",
+						     "--format", fmts[i], "-o",
+						     b, sid, NULL),
+					 0);
+			assert_true(g_file_get_contents(a, &ta, &la, NULL));
+			assert_true(g_file_get_contents(b, &tb, &lb, NULL));
+			assert_int_equal(la, lb);
+			assert_memory_equal(ta, tb, la);
+		}
+		/* and as gymhubd wrote it when the session ended */
+		{
+			g_autofree char *a =
+				g_build_filename(h->dir, "a", NULL);
+			g_autofree char *ta = NULL, *tf = NULL;
+			gsize la = 0, lf = 0;
+
+			assert_int_equal(harness_ctl(h, NULL, "export",
+						     "--format", "fit", "-o", a,
+						     sid, NULL),
+					 0);
+			assert_true(g_file_get_contents(a, &ta, &la, NULL));
+			assert_true(g_file_get_contents(fit, &tf, &lf, NULL));
+			assert_int_equal(la, lf);
+			assert_memory_equal(ta, tf, la);
+		}
+	}
 }
 
 static void test_cli_errors(void **state)
