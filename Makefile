@@ -113,7 +113,7 @@ UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-store $(B)/tests/test-export \
 	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs
 INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez \
-		    $(B)/tests/test-sensors
+		    $(B)/tests/test-sensors $(B)/tests/crash-loop
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
 # corpus make check replays through a plain driver.
 FUZZ_TARGETS = config workout-file hrs
@@ -192,6 +192,9 @@ $(B)/tests/test-fake-bluez: $(B)/tests/test-fake-bluez.o | $(B)/tests/fake-bluez
 $(B)/tests/test-sensors: $(B)/tests/test-sensors.o $(B)/tests/harness.o \
 		$(QUERY_OBJ) | $(B)/tests/fake-bluez $(PROGRAMS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/crash-loop: $(B)/tests/crash-loop.o $(B)/tests/harness.o \
+		| $(B)/tests/fake-bluez $(PROGRAMS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/bench-sensors: $(B)/tests/bench-sensors.o $(B)/tests/harness.o \
 		| $(B)/tests/fake-bluez $(PROGRAMS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
@@ -234,7 +237,7 @@ deps:
 	fi
 
 # --- user-facing targets ---------------------------------------------------
-.PHONY: demo check check-sanitize check-tsan check-valgrind fuzz bench \
+.PHONY: demo check check-sanitize check-tsan check-crash check-valgrind fuzz bench \
 	format-check
 
 # libFuzzer (clang) for FUZZ_SECONDS per target; new inputs land in
@@ -282,6 +285,11 @@ check-tsan: deps
 	+@$(MAKE) --no-print-directory TSAN=1 \
 		UNIT_TESTS="$(subst $(B)/,build/tsan/,$(TSAN_TESTS))" \
 		INTEGRATION_TESTS= PROGRAMS= FUZZ_TARGETS= run-tests
+
+# SIGKILL at random moments of 200 sessions; prints what each kept.
+check-crash: deps
+	+@$(MAKE) --no-print-directory all $(B)/tests/crash-loop
+	GYMHUB_BUILD=$(B) GYMHUB_CRASH_CYCLES=200 $(B)/tests/crash-loop
 
 check-valgrind: fitsdk
 	+@$(MAKE) --no-print-directory EXTRA_DEPS=valgrind deps

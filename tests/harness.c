@@ -333,6 +333,18 @@ void harness_start_daemon(struct harness *h)
 	}
 }
 
+void harness_kill_daemon(struct harness *h)
+{
+	kill(h->daemon_pid, SIGKILL);
+	reap(h->daemon_pid);
+	h->daemon_pid = 0;
+	read_into(h->daemon_err, h->daemon_log);
+	read_into(h->daemon_out, h->daemon_log);
+	close(h->daemon_err);
+	close(h->daemon_out);
+	h->daemon_err = h->daemon_out = -1;
+}
+
 int harness_stop_daemon(struct harness *h)
 {
 	int r;

@@ -48,6 +48,8 @@ void harness_config_append(struct harness *h, const char *text);
 void harness_start_daemon(struct harness *h);
 /* SIGTERM, then waits for the exit; returns the exit status. */
 int harness_stop_daemon(struct harness *h);
+/* SIGKILL: no chance to close anything (a crash, a power cut). */
+void harness_kill_daemon(struct harness *h);
 /* Waits for gymhubd to log a line containing @text. */
 void harness_daemon_wait(struct harness *h, const char *text);
 
