@@ -72,7 +72,15 @@ RING_OBJ    = $(B)/daemon/ring.o
 BUZZER_OBJ  = $(B)/daemon/buzzer.o $(B)/daemon/buzzer-gpiod.o \
 	      $(B)/daemon/buzzer-pwm.o $(B)/daemon/buzzer-sim.o
 CUETHR_OBJ  = $(B)/daemon/cue-thread.o $(RING_OBJ) $(BUZZER_OBJ) \
-	      $(B)/daemon/cue.o
+	      $(B)/daemon/cue.o $(MOTION_STAGE_OBJ)
+# Rep and hold detection, run by the cue thread (motion-stage.h says why).
+MOTION_OBJ  = $(B)/daemon/motion-resample.o $(B)/daemon/biquad.o
+REPDET_OBJ  = $(B)/daemon/rep-detect.o $(B)/daemon/motion-period.o \
+	      $(MOTION_OBJ)
+HOLDDET_OBJ = $(B)/daemon/hold-detect.o $(MOTION_OBJ)
+MOTION_SYNTH_OBJ = $(B)/tests/motion-synth.o
+MOTION_STAGE_OBJ = $(B)/daemon/motion-stage.o $(RING_OBJ) \
+	      $(sort $(REPDET_OBJ) $(HOLDDET_OBJ))
 # Glue and GLib-based modules.
 CONFIG_OBJ  = $(B)/daemon/config.o $(B)/daemon/workout-file.o \
 	      $(B)/daemon/keyfile-lines.o $(B)/daemon/bt-address.o
@@ -111,7 +119,9 @@ PROGRAMS = $(B)/gymhubd $(B)/gymhubctl
 UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-cue-thread $(B)/tests/test-config \
 	     $(B)/tests/test-store $(B)/tests/test-export \
-	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs
+	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs \
+	     $(B)/tests/test-motion-stage $(B)/tests/test-rep-detect \
+	     $(B)/tests/test-hold-detect
 INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez \
 		    $(B)/tests/test-sensors $(B)/tests/crash-loop
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
@@ -122,7 +132,7 @@ FUZZ_OBJ_config = $(CONFIG_OBJ)
 FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
 FUZZ_OBJ_hrs = $(HRS_OBJ)
 BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export \
-	  $(B)/tests/bench-sensors
+	  $(B)/tests/bench-sensors $(B)/tests/bench-reps
 
 # Work in progress keeps its build rules in mk/*.mk until it is merged here.
 -include $(wildcard mk/*.mk)
@@ -161,7 +171,7 @@ $(B)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/gymhubd: $(GYMHUBD_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GYMHUBD_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GYMHUBD_LIBS) -lm
 $(B)/gymhubctl: $(GYMHUBCTL_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GYMHUBCTL_LIBS)
 
@@ -170,7 +180,20 @@ $(B)/tests/test-engine: $(B)/tests/test-engine.o $(ENGINE_OBJ)
 $(B)/tests/test-ring: $(B)/tests/test-ring.o $(RING_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/test-cue-thread: $(B)/tests/test-cue-thread.o $(CUETHR_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GPIOD_LIBS) $(CMOCKA_LIBS) -lm
+$(B)/tests/test-motion-stage: $(B)/tests/test-motion-stage.o \
+		$(MOTION_STAGE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+$(B)/tests/test-rep-detect: $(B)/tests/test-rep-detect.o $(MOTION_SYNTH_OBJ) \
+		$(REPDET_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+$(B)/tests/test-hold-detect: $(B)/tests/test-hold-detect.o \
+		$(MOTION_SYNTH_OBJ) $(HOLDDET_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lm
+# bench-reps DIR: the recorded sets of ../shared/data/reps (not shipped).
+$(B)/tests/bench-reps: $(B)/tests/bench-reps.o $(MOTION_SYNTH_OBJ) \
+		$(REPDET_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 $(B)/tests/test-config: $(B)/tests/test-config.o $(CONFIG_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-store: $(B)/tests/test-store.o $(sort $(STORE_OBJ) $(QUERY_OBJ))
@@ -280,7 +303,8 @@ check-sanitize: deps fitsdk
 # writer thread is left out: GLib 2.74's GMutex and GAsyncQueue use futexes
 # directly, which TSan cannot see, so it reports every handover through
 # them as a race.
-TSAN_TESTS = $(B)/tests/test-ring $(B)/tests/test-cue-thread
+TSAN_TESTS = $(B)/tests/test-ring $(B)/tests/test-cue-thread \
+	     $(B)/tests/test-motion-stage
 check-tsan: deps
 	+@$(MAKE) --no-print-directory TSAN=1 \
 		UNIT_TESTS="$(subst $(B)/,build/tsan/,$(TSAN_TESTS))" \

@@ -87,6 +87,8 @@ struct cue_thread {
 	size_t n_pending;
 	size_t max_pending;
 	struct cue_playing play;
+	struct motion_stage *motion;
+	bool rep_tick;
 	bool bz_on;	   /* the buzzer may be sounding */
 	uint64_t armed_ns; /* the timerfd's deadline, NO_EDGE if disarmed */
 };
@@ -299,12 +301,34 @@ static void prefault_stack(void)
 		buf[i] = 0;
 }
 
+/*
+ * A rep's tick: one short high blip, played only into silence, so it can
+ * never cut or delay a cue (which would cut the tick instead).
+ */
+static void thread_tick(struct cue_thread *ct)
+{
+	static const struct cue_tone tick[] = {{15, 0, 3200}, {0, 0, 0}};
+
+	if (ct->play.tones)
+		return;
+	thread_buzz(ct, true, tick[0].hz);
+	ct->play = (struct cue_playing){
+		.tones = tick,
+		.tone = 0,
+		.in_tone = true,
+		.next_ns = mono_ns() + tick[0].on_ms * NS_PER_MS,
+	};
+}
+
 static void *thread_main(void *data)
 {
 	struct cue_thread *ct = data;
-	struct pollfd fds[2] = {
+	struct pollfd fds[3] = {
 		{.fd = ct->timer_fd, .events = POLLIN},
 		{.fd = ct->cmd_fd, .events = POLLIN},
+		/* poll() skips a negative fd: no motion, no third source */
+		{.fd = ct->motion ? motion_stage_wake_fd(ct->motion) : -1,
+		 .events = POLLIN},
 	};
 	struct cue_cmd cmd;
 	uint64_t ticks;
@@ -312,7 +336,7 @@ static void *thread_main(void *data)
 	prefault_stack();
 	for (;;) {
 		thread_arm(ct, thread_next_edge(ct));
-		if (poll(fds, 2, -1) < 0)
+		if (poll(fds, 3, -1) < 0)
 			continue; /* EINTR; all signals are blocked anyway */
 		/* A one-shot timer that expired is disarmed. */
 		if ((fds[0].revents & POLLIN) &&
@@ -326,6 +350,10 @@ static void *thread_main(void *data)
 			thread_command(ct, &cmd);
 		if (thread_fire_due(ct, mono_ns()))
 			efd_signal(ct->fired_fd);
+		/* after the cues: a deadline never waits for detection */
+		if ((fds[2].revents & POLLIN) && motion_stage_run(ct->motion) &&
+		    ct->rep_tick)
+			thread_tick(ct);
 	}
 	return NULL;
 }
@@ -399,6 +427,8 @@ int cue_thread_new(struct buzzer *bz, const struct cue_thread_opts *opts,
 	if (!ct)
 		return -ENOMEM;
 	ct->bz = bz;
+	ct->motion = o.motion;
+	ct->rep_tick = o.rep_tick;
 	ct->cmd_fd = ct->fired_fd = ct->timer_fd = -1;
 	atomic_init(&ct->stop, false);
 	atomic_init(&ct->lost, 0);

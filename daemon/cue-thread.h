@@ -22,12 +22,19 @@
 
 #include "buzzer.h"
 #include "cue.h"
+#include "motion-stage.h"
 
 struct cue_thread_opts {
 	bool realtime;	    /* ask for SCHED_FIFO */
 	int priority;	    /* SCHED_FIFO priority, 1..99 */
 	bool lock_memory;   /* mlockall(MCL_CURRENT | MCL_FUTURE) */
 	size_t max_pending; /* cues held at once; 0 = default 256 */
+	/*
+	 * Rep and hold detection runs on this thread too (motion-stage.h
+	 * says why); borrowed, outlives the thread; NULL for none.
+	 */
+	struct motion_stage *motion;
+	bool rep_tick; /* a short tick per rep counted, when no cue sounds */
 };
 
 struct cue_thread;
