@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -429,6 +430,70 @@ static void test_free_silences(void **state)
 }
 
 /* Refusal of SCHED_FIFO is reported, not fatal; as root it is granted. */
+/*
+ * Reps counted by the motion stage on this thread sound a short tick
+ * each when asked to, and the rep events reach the main thread.
+ */
+static void test_rep_tick(void **state)
+{
+	static struct motion_sample s[1024];
+	struct motion_event ev[16];
+	struct cue_thread_opts o = {.rep_tick = true};
+	struct motion_stage *ms = NULL;
+	const struct buzzer_edge *e;
+	struct buzzer *bz = NULL;
+	struct cue_thread *ct = NULL;
+	struct pollfd pfd;
+	size_t i, n = 0, got = 0, on = 0;
+
+	/* 4 reps of 2 s at 50 Hz, a still second either side */
+	for (i = 0; i < 500; i++, n++) {
+		double t = i / 50.0 - 1.0;
+		double a = t >= 0 && t < 8 ? 0.35 * sin(M_PI * t) : 0;
+
+		s[n] = (struct motion_sample){.t_us = (int64_t)i * 20000,
+					      .x = (float)(0.6 * a),
+					      .y = (float)(0.3 * a),
+					      .z = (float)(1 + 0.74 * a)};
+	}
+	assert_int_equal(motion_stage_new(50, &ms), 0);
+	o.motion = ms;
+	assert_int_equal(buzzer_new_sim(SIM_EDGES, &bz), 0);
+	assert_int_equal(cue_thread_new(bz, &o, &ct), 0);
+	assert_true(motion_stage_set_mode(ms, MOTION_REPS) > 0);
+	/* a notification's worth at a time, each tick done before the
+	 * next: one tick per run of the thread that counted a rep */
+	for (i = 0; i < n; i += 10) {
+		assert_int_equal(motion_stage_push(ms, s + i, 10), 0);
+		sleep_ms(25);
+	}
+	pfd = (struct pollfd){.fd = motion_stage_fd(ms), .events = POLLIN};
+	while (got < 4) {
+		if (poll(&pfd, 1, WAIT_MAX_MS) != 1)
+			fail_msg("only %zu reps reached the main thread", got);
+		got += motion_stage_drain(ms, ev + got, 16 - got);
+	}
+	assert_int_equal(got, 4);
+	assert_int_equal(ev[3].count, 4);
+	/* a tick per run of the thread that counted: one per rep here,
+	 * fewer only if the thread ran late enough to count two at once */
+	wait_edges(bz, 2);
+	sleep_ms(50);
+	cue_thread_free(ct);
+	e = buzzer_sim_edges(bz);
+	for (i = 0; i < buzzer_sim_count(bz); i++) {
+		if (!e[i].on)
+			continue;
+		on++;
+		assert_true(i + 1 < buzzer_sim_count(bz));
+		assert_false(e[i + 1].on);
+		assert_true(e[i + 1].t_ns - e[i].t_ns >= 15 * 1000000ull);
+	}
+	assert_true(on >= 1 && on <= 4);
+	buzzer_free(bz);
+	motion_stage_free(ms);
+}
+
 static void test_realtime_optional(void **state)
 {
 	struct cue_thread_opts o = {.realtime = true, .priority = 10};
@@ -658,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_fired_reports),
 		cmocka_unit_test(test_drops_counted),
 		cmocka_unit_test(test_free_silences),
+		cmocka_unit_test(test_rep_tick),
 		cmocka_unit_test(test_realtime_optional),
 		cmocka_unit_test(test_sim_capacity),
 		cmocka_unit_test(test_pwm_writes_tones),
