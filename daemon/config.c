@@ -14,7 +14,8 @@
 #define DEFAULT_DATABASE "/var/lib/gymhub/gymhub.db"
 
 static const char *const hub_keys[] = {"database", "workouts", NULL};
-static const char *const cues_keys[] = {"countdown", "halfway", "last10", NULL};
+static const char *const cues_keys[] = {"countdown", "halfway", "last10",
+					"rep-tick", NULL};
 static const char *const buzzer_keys[] = {
 	"backend",   "chip",	 "line",	"active-low",
 	"pwm-sysfs", "pwm-chip", "pwm-channel", NULL};
@@ -306,7 +307,9 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 				    &c->countdown_s, error) ||
 	    !keyfile_lines_get_bool(kl, "cues", "halfway", &c->halfway,
 				    error) ||
-	    !keyfile_lines_get_bool(kl, "cues", "last10", &c->last10, error))
+	    !keyfile_lines_get_bool(kl, "cues", "last10", &c->last10, error) ||
+	    !keyfile_lines_get_bool(kl, "cues", "rep-tick", &c->rep_tick,
+				    error))
 		return false;
 	/*
 	 * Line 511: the largest line offset of any Raspberry Pi GPIO chip

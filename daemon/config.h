@@ -40,6 +40,7 @@ struct config {
 	uint32_t countdown_s; /* 3 */
 	bool halfway;	      /* false */
 	bool last10;	      /* false */
+	bool rep_tick;	      /* false */
 	/* [buzzer] */
 	enum config_buzzer buzzer; /* gpio */
 	char *gpio_chip;	   /* gpiochip0 */

@@ -63,6 +63,9 @@ struct hub {
 
 	GSource *wake; /* next segment end or whole second */
 	guint cue_watch;
+	guint motion_watch;
+	int64_t motion_seq; /* set_mode() of the current segment */
+	int32_t *reps;	    /* per segment: counted, -1 when none was */
 	guint grace_timer;
 	char status[160];
 };
@@ -195,8 +198,8 @@ static void record_segment(struct hub *h, size_t i)
 			.side = side_to_string(seg->side),
 			.target_reps =
 				seg->kind == SEGMENT_REPS ? seg->reps : 0,
-			/* counted by the motion sensor once one is worn */
-			.reps = -1,
+			/* counted by a motion sensor, -1: none was worn */
+			.reps = h->reps ? h->reps[i] : -1,
 			/* what was held: pauses do not count */
 			.hold_ms = seg->kind == SEGMENT_HOLD && end
 					   ? (uint32_t)((end - start -
@@ -268,6 +271,26 @@ static void publish_idle(struct hub *h)
 	set_status(h, "Idle; %u workouts available", h->s.workouts->len);
 }
 
+/*
+ * Tells the low-latency thread what to look for in this segment: reps in
+ * a rep step, a hold in a hold step, nothing otherwise. Each call starts
+ * a new count, and events of an earlier one are ignored by their number.
+ */
+static void motion_follow(struct hub *h, const struct segment *seg)
+{
+	enum motion_mode mode = MOTION_OFF;
+
+	gh_hub1_set_reps(h->skel, 0);
+	gh_hub1_set_holding(h->skel, FALSE);
+	if (!h->s.motion)
+		return;
+	if (seg && seg->kind == SEGMENT_REPS)
+		mode = MOTION_REPS;
+	else if (seg && seg->kind == SEGMENT_HOLD)
+		mode = MOTION_HOLD;
+	h->motion_seq = motion_stage_set_mode(h->s.motion, mode);
+}
+
 /* Mirrors the engine's state on D-Bus; signals a new segment once. */
 static void publish(struct hub *h, uint64_t now)
 {
@@ -297,6 +320,7 @@ static void publish(struct hub *h, uint64_t now)
 								     : 0);
 		gh_hub1_set_segment(o, (guint)cur);
 		gh_hub1_set_duration_ms(o, seg->duration_ms);
+		motion_follow(h, seg);
 		gh_hub1_emit_phase_changed(
 			o, segment_kind_to_string(seg->kind), seg->exercise,
 			side_to_string(seg->side), seg->round, seg->rounds,
@@ -331,7 +355,9 @@ static void finish_session(struct hub *h)
 	g_clear_pointer(&h->engine, engine_free);
 	g_clear_pointer(&h->skipped, g_free);
 	g_clear_pointer(&h->paused_ns, g_free);
+	g_clear_pointer(&h->reps, g_free);
 	h->workout = NULL;
+	motion_follow(h, NULL);
 	publish_idle(h);
 }
 
@@ -476,6 +502,8 @@ static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
 	h->shown = SIZE_MAX;
 	h->skipped = g_new0(bool, engine_n_segments(e));
 	h->paused_ns = g_new0(uint64_t, engine_n_segments(e));
+	h->reps = g_new(int32_t, engine_n_segments(e));
+	memset(h->reps, 0xff, engine_n_segments(e) * sizeof(*h->reps));
 	h->session = h->s.store ? store_session_begin(h->s.store, w->name,
 						      w->title, h->wall0_ms)
 				: 0;
@@ -635,6 +663,49 @@ CONTROL_HANDLER(on_skip, HUB_SKIP, gh_hub1_complete_skip)
 CONTROL_HANDLER(on_done, HUB_DONE, gh_hub1_complete_done)
 CONTROL_HANDLER(on_stop, HUB_STOP, gh_hub1_complete_stop)
 
+/* Reps and holds from the low-latency thread. */
+static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
+{
+	struct hub *h = data;
+	struct motion_event ev[16];
+	const struct segment *seg;
+	size_t n, i, cur;
+
+	n = motion_stage_drain(h->s.motion, ev, G_N_ELEMENTS(ev));
+	for (i = 0; i < n && h->engine && !h->finishing; i++) {
+		/* late events of an earlier step, or while paused: not this
+		 * step's reps */
+		if (ev[i].mode_seq != h->motion_seq ||
+		    engine_state(h->engine) != ENGINE_RUNNING)
+			continue;
+		cur = engine_current(h->engine);
+		if (cur >= engine_n_segments(h->engine))
+			break;
+		seg = engine_segment(h->engine, cur);
+		switch (ev[i].type) {
+		case MOTION_REP:
+			h->reps[cur] = (int32_t)ev[i].count;
+			gh_hub1_set_reps(h->skel, ev[i].count);
+			gh_hub1_emit_rep(h->skel, ev[i].count,
+					 ev[i].amplitude_g);
+			/* the set is done at its target: no button needed */
+			if (seg->kind == SEGMENT_REPS && seg->reps &&
+			    ev[i].count >= seg->reps)
+				hub_control(h, HUB_DONE);
+			break;
+		case MOTION_HOLD_STARTED:
+			gh_hub1_set_holding(h->skel, TRUE);
+			break;
+		case MOTION_HOLD_BROKEN:
+			g_message("Hold broken after %.1f s",
+				  ev[i].duration_us / 1e6);
+			gh_hub1_set_holding(h->skel, FALSE);
+			break;
+		}
+	}
+	return G_SOURCE_CONTINUE;
+}
+
 struct hub *hub_new(GDBusConnection *bus, const struct hub_setup *setup,
 		    GError **error)
 {
@@ -649,6 +720,9 @@ struct hub *hub_new(GDBusConnection *bus, const struct hub_setup *setup,
 	g_source_attach(h->wake, NULL);
 	h->cue_watch = g_unix_fd_add(cue_thread_fd(h->s.cues), G_IO_IN,
 				     on_cues_fired, h);
+	if (h->s.motion)
+		h->motion_watch = g_unix_fd_add(motion_stage_fd(h->s.motion),
+						G_IO_IN, on_motion, h);
 
 	g_signal_connect(h->skel, "handle-list-workouts",
 			 G_CALLBACK(on_list_workouts), h);
@@ -685,6 +759,8 @@ void hub_free(struct hub *h)
 		g_source_remove(h->grace_timer);
 	if (h->cue_watch)
 		g_source_remove(h->cue_watch);
+	if (h->motion_watch)
+		g_source_remove(h->motion_watch);
 	if (h->wake) {
 		g_source_destroy(h->wake);
 		g_source_unref(h->wake);

@@ -24,10 +24,11 @@ struct hub;
 typedef void (*hub_status_fn)(const char *status, void *user_data);
 
 struct hub_setup {
-	GPtrArray *workouts;	 /* struct workout *, borrowed */
-	struct store *store;	 /* NULL: run without recording */
-	struct cue_thread *cues; /* borrowed */
-	const char *buzzer_name; /* for the Buzzer property */
+	GPtrArray *workouts;	     /* struct workout *, borrowed */
+	struct store *store;	     /* NULL: run without recording */
+	struct cue_thread *cues;     /* borrowed */
+	struct motion_stage *motion; /* borrowed; NULL: no rep counting */
+	const char *buzzer_name;     /* for the Buzzer property */
 	hub_status_fn on_status;
 	/* A session began (@running) or ended; @session 0: not recorded. */
 	void (*on_session)(int64_t session, bool running, void *user_data);

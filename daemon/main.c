@@ -24,6 +24,7 @@
 #include "config.h"
 #include "cue-thread.h"
 #include "hub.h"
+#include "motion-stage.h"
 #include "sensors.h"
 #include "store.h"
 #include "workout-file.h"
@@ -38,6 +39,7 @@ struct daemon {
 	struct store *store;
 	struct buzzer *buzzer;
 	struct cue_thread *cues;
+	struct motion_stage *motion;
 	struct hub *hub;
 	struct sensors *sensors;
 	struct auto_export *exports;
@@ -386,10 +388,19 @@ static int setup(struct daemon *d, GError **error)
 			    "cannot set up any buzzer: %s", g_strerror(-r));
 		return -1;
 	}
+	/* 50 Hz: what the motion sensors are asked for (sensors.c) */
+	r = motion_stage_new(50, &d->motion);
+	if (r < 0) {
+		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(-r),
+			    "cannot set up rep counting: %s", g_strerror(-r));
+		return -1;
+	}
 	ct_opts = (struct cue_thread_opts){
 		.realtime = d->cfg->sched_fifo,
 		.priority = d->cfg->rt_priority,
 		.lock_memory = d->cfg->lock_memory,
+		.motion = d->motion,
+		.rep_tick = d->cfg->rep_tick,
 	};
 	r = cue_thread_new(d->buzzer, &ct_opts, &d->cues);
 	if (r < 0) {
@@ -408,6 +419,7 @@ static int setup(struct daemon *d, GError **error)
 		.workouts = d->workouts,
 		.store = d->store,
 		.cues = d->cues,
+		.motion = d->motion,
 		.buzzer_name = buzzer_label(d),
 		.on_status = notify_status,
 		.on_session = on_session,
@@ -451,6 +463,7 @@ static void teardown(struct daemon *d)
 	auto_export_free(d->exports);
 	d->exports = NULL;
 	cue_thread_free(d->cues);
+	motion_stage_free(d->motion);
 	buzzer_free(d->buzzer);
 	/* store_close() commits what the last session queued. */
 	store_close(d->store);

@@ -104,6 +104,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->countdown_s, b->countdown_s);
 	assert_int_equal(a->halfway, b->halfway);
 	assert_int_equal(a->last10, b->last10);
+	assert_int_equal(a->rep_tick, b->rep_tick);
 	assert_int_equal(a->buzzer, b->buzzer);
 	assert_string_equal(a->gpio_chip, b->gpio_chip);
 	assert_int_equal(a->gpio_line, b->gpio_line);
@@ -287,7 +288,7 @@ static void test_config_documented_defaults(void **state)
 		"last10",     "backend",     "chip",	    "line",
 		"active-low", "pwm-sysfs",   "pwm-chip",    "pwm-channel",
 		"sched-fifo", "priority",    "lock-memory", "max-hr",
-		"resting-hr", "low-battery", "formats",
+		"resting-hr", "low-battery", "formats",	    "rep-tick",
 	};
 	g_autofree char *src = src_path("config/gymhub.conf");
 	g_autofree char *text = NULL, *path = NULL;
