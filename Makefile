@@ -95,6 +95,7 @@ EXPORT_OBJ  = $(B)/daemon/export-csv.o $(B)/daemon/export-json.o \
 	      $(B)/daemon/export-file.o \
 	      $(sort $(FIT_OBJ) $(TCX_OBJ))
 HRS_OBJ     = $(B)/daemon/hrs.o
+BUTTONS_OBJ = $(B)/daemon/buttons.o $(B)/daemon/button-press.o
 ZONE_OBJ    = $(B)/daemon/hr-zone.o
 BLUEZ_OBJ   = $(B)/daemon/bluez.o $(B)/daemon/bluez-agent.o \
 	      $(B)/daemon/bt-address.o
@@ -103,7 +104,7 @@ SENSORS_OBJ = $(B)/daemon/sensors.o $(BLUEZ_OBJ) $(HRS_OBJ) $(ZONE_OBJ) \
 GEN_OBJ     = $(B)/gen/hub1-generated.o
 
 GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
-	      $(B)/daemon/auto-export.o \
+	      $(B)/daemon/auto-export.o $(BUTTONS_OBJ) \
 	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ) \
 		     $(SENSORS_OBJ) $(EXPORT_OBJ))
 GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(B)/hub-ui/ctl-sensors.o \
@@ -121,7 +122,7 @@ UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-store $(B)/tests/test-export \
 	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs \
 	     $(B)/tests/test-motion-stage $(B)/tests/test-rep-detect \
-	     $(B)/tests/test-hold-detect
+	     $(B)/tests/test-hold-detect $(B)/tests/test-button-press
 INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez \
 		    $(B)/tests/test-sensors $(B)/tests/crash-loop
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
@@ -194,6 +195,9 @@ $(B)/tests/test-hold-detect: $(B)/tests/test-hold-detect.o \
 $(B)/tests/bench-reps: $(B)/tests/bench-reps.o $(MOTION_SYNTH_OBJ) \
 		$(REPDET_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+$(B)/tests/test-button-press: $(B)/tests/test-button-press.o \
+		$(B)/daemon/button-press.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/test-config: $(B)/tests/test-config.o $(CONFIG_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-store: $(B)/tests/test-store.o $(sort $(STORE_OBJ) $(QUERY_OBJ))

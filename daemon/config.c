@@ -22,6 +22,9 @@ static const char *const buzzer_keys[] = {
 static const char *const realtime_keys[] = {"sched-fifo", "priority",
 					    "lock-memory", NULL};
 static const char *const export_keys[] = {"dir", "formats", NULL};
+static const char *const buttons_keys[] = {
+	"chip",	   "start",	  "next",	   "stop",    "active-low",
+	"pull-up", "debounce-ms", "long-press-ms", "workout", NULL};
 static const char *const sensors_keys[] = {
 	"adapter", "primary", "max-hr", "resting-hr", "low-battery", NULL};
 
@@ -32,10 +35,12 @@ static const struct {
 	{"hub", hub_keys},	   {"cues", cues_keys},
 	{"buzzer", buzzer_keys},   {"realtime", realtime_keys},
 	{"sensors", sensors_keys}, {"export", export_keys},
+	{"buttons", buttons_keys},
 };
 
-static const char *const group_names[] = {
-	"hub", "cues", "buzzer", "realtime", "sensors", "export", NULL};
+static const char *const group_names[] = {"hub",      "cues",	 "buzzer",
+					  "realtime", "sensors", "export",
+					  "buttons",  NULL};
 
 /* Indexed by enum config_buzzer. */
 static const char *const buzzer_names[] = {
@@ -72,6 +77,13 @@ struct config *config_new_default(void)
 	c->max_hr = 0;
 	c->rest_hr = 0;
 	c->low_battery = 15;
+	c->button_chip = g_strdup("gpiochip0");
+	c->button_start = c->button_next = c->button_stop = -1;
+	c->button_active_low = true;
+	c->button_pull_up = true;
+	c->button_debounce_ms = 30;
+	c->button_long_ms = 1000;
+	c->button_workout = g_strdup("tabata");
 	c->export_dir = NULL;
 	c->export_formats =
 		g_strdupv((char **)(const char *const[]){"fit", NULL});
@@ -88,6 +100,8 @@ void config_free(struct config *c)
 	g_free(c->pwm_sysfs);
 	g_free(c->adapter);
 	g_free(c->primary);
+	g_free(c->button_chip);
+	g_free(c->button_workout);
 	g_free(c->export_dir);
 	g_strfreev(c->export_formats);
 	g_free(c);
@@ -269,6 +283,43 @@ static bool read_sensors(const struct keyfile_lines *kl, struct config *c,
 	return true;
 }
 
+static bool get_line(const struct keyfile_lines *kl, const char *key, int *ret,
+		     GError **error)
+{
+	uint32_t v;
+
+	if (!keyfile_lines_key_line(kl, "buttons", key))
+		return true;
+	/* 511: as [buzzer] line */
+	if (!keyfile_lines_get_uint(kl, "buttons", key, 0, 511, &v, error))
+		return false;
+	*ret = (int)v;
+	return true;
+}
+
+static bool read_buttons(const struct keyfile_lines *kl, struct config *c,
+			 GError **error)
+{
+	/* Contacts bounce for 1-20 ms; a press is over 60 ms. */
+	if (!keyfile_lines_get_string(kl, "buttons", "chip", 0, &c->button_chip,
+				      error) ||
+	    !get_line(kl, "start", &c->button_start, error) ||
+	    !get_line(kl, "next", &c->button_next, error) ||
+	    !get_line(kl, "stop", &c->button_stop, error) ||
+	    !keyfile_lines_get_bool(kl, "buttons", "active-low",
+				    &c->button_active_low, error) ||
+	    !keyfile_lines_get_bool(kl, "buttons", "pull-up",
+				    &c->button_pull_up, error) ||
+	    !keyfile_lines_get_uint(kl, "buttons", "debounce-ms", 1, 100,
+				    &c->button_debounce_ms, error) ||
+	    !keyfile_lines_get_uint(kl, "buttons", "long-press-ms", 300, 5000,
+				    &c->button_long_ms, error) ||
+	    !keyfile_lines_get_string(kl, "buttons", "workout", 0,
+				      &c->button_workout, error))
+		return false;
+	return true;
+}
+
 static bool read_export(const struct keyfile_lines *kl, struct config *c,
 			GError **error)
 {
@@ -338,7 +389,8 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 				    &c->lock_memory, error))
 		return false;
 	c->rt_priority = (int)prio;
-	return read_sensors(kl, c, error) && read_export(kl, c, error);
+	return read_sensors(kl, c, error) && read_export(kl, c, error) &&
+	       read_buttons(kl, c, error);
 }
 
 struct config *config_parse(const char *data, size_t len, const char *origin,

@@ -58,6 +58,14 @@ struct config {
 	char *primary;		  /* AA:BB:..., NULL: the first strap */
 	uint16_t max_hr, rest_hr; /* 0: not set (no zones) */
 	uint32_t low_battery;	  /* 15 (percent) */
+	/* [buttons] */
+	char *button_chip;			    /* gpiochip0 */
+	int button_start, button_next, button_stop; /* -1: none */
+	bool button_active_low;			    /* true */
+	bool button_pull_up;			    /* true */
+	uint32_t button_debounce_ms;		    /* 30 */
+	uint32_t button_long_ms;		    /* 1000 */
+	char *button_workout;			    /* tabata */
 	/* [export] */
 	char *export_dir;      /* NULL: no automatic export */
 	char **export_formats; /* "fit" */

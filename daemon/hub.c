@@ -601,6 +601,47 @@ static int hub_control(struct hub *h, enum hub_op op)
 	return 0;
 }
 
+void hub_button(struct hub *h, enum button_action a, const char *workout)
+{
+	const struct segment *seg;
+	int64_t id;
+	int r = 0;
+
+	switch (a) {
+	case BUTTON_START_PAUSE:
+		if (!h->engine)
+			r = hub_start(h, workout, &id);
+		else
+			r = hub_control(h,
+					engine_state(h->engine) == ENGINE_PAUSED
+						? HUB_RESUME
+						: HUB_PAUSE);
+		break;
+	case BUTTON_NEXT:
+		if (!h->engine)
+			return;
+		seg = engine_current(h->engine) < engine_n_segments(h->engine)
+			      ? engine_segment(h->engine,
+					       engine_current(h->engine))
+			      : NULL;
+		r = hub_control(h, seg && seg->kind == SEGMENT_REPS ? HUB_DONE
+								    : HUB_SKIP);
+		break;
+	case BUTTON_STOP:
+		if (!h->engine)
+			return;
+		r = hub_control(h, HUB_STOP);
+		break;
+	}
+	if (r == -ENOENT)
+		g_warning("Start button: no workout named '%s' ([buttons] "
+			  "workout in gymhub.conf)",
+			  workout);
+	else if (r < 0)
+		g_message("Button %s ignored: %s", button_action_to_string(a),
+			  g_strerror(-r));
+}
+
 void hub_stop_session(struct hub *h)
 {
 	if (h && h->engine && !h->finishing)

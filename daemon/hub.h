@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "buttons.h"
 #include "cue-thread.h"
 #include "hub1-generated.h"
 #include "store.h"
@@ -41,6 +42,10 @@ struct hub *hub_new(GDBusConnection *bus, const struct hub_setup *setup,
 /* Ends a running session as "stopped" (SIGTERM); no-op when idle. */
 void hub_stop_session(struct hub *hub);
 void hub_free(struct hub *hub); /* accepts NULL */
+
+/* A button was pressed: start @workout (nothing runs), pause, resume,
+ * skip or done, stop; what cannot be done now is logged, not an error. */
+void hub_button(struct hub *hub, enum button_action a, const char *workout);
 
 /* The exported skeleton, for the modules that serve part of Hub1
  * (sensors.c). */

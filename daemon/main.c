@@ -42,6 +42,7 @@ struct daemon {
 	struct motion_stage *motion;
 	struct hub *hub;
 	struct sensors *sensors;
+	struct buttons *buttons;
 	struct auto_export *exports;
 	GDBusConnection *bus;
 	guint name_lost_sub;
@@ -340,6 +341,37 @@ static void on_session(int64_t session, bool running, void *data)
 		auto_export_session(d->exports, session);
 }
 
+static void on_button(enum button_action a, void *data)
+{
+	struct daemon *d = data;
+
+	hub_button(d->hub, a, d->cfg->button_workout);
+}
+
+/* Buttons are a convenience: without them, gymhubctl still steers. */
+static void open_buttons(struct daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+	struct buttons_setup bs = {
+		.chip = d->cfg->button_chip,
+		.start = d->cfg->button_start,
+		.next = d->cfg->button_next,
+		.stop = d->cfg->button_stop,
+		.active_low = d->cfg->button_active_low,
+		.pull_up = d->cfg->button_pull_up,
+		.debounce_ms = d->cfg->button_debounce_ms,
+		.long_press_ms = d->cfg->button_long_ms,
+		.pressed = on_button,
+		.user_data = d,
+	};
+
+	d->buttons = buttons_new(&bs, &error);
+	if (error)
+		g_warning("Buttons off: %s. Check [buttons] in the config "
+			  "and that gymhubd may use the GPIO chip.",
+			  error->message);
+}
+
 static int setup(struct daemon *d, GError **error)
 {
 	struct cue_thread_opts ct_opts;
@@ -440,6 +472,7 @@ static int setup(struct daemon *d, GError **error)
 		.low_battery = d->cfg->low_battery,
 	};
 	d->sensors = sensors_new(&ss);
+	open_buttons(d);
 	d->exports =
 		auto_export_new(d->store, d->cfg->database, d->cfg->export_dir,
 				(const char *const *)d->cfg->export_formats);
@@ -456,6 +489,8 @@ static int setup(struct daemon *d, GError **error)
 static void teardown(struct daemon *d)
 {
 	/* first: a session ended by hub_free() needs no sensors */
+	buttons_free(d->buttons);
+	d->buttons = NULL;
 	sensors_free(d->sensors);
 	d->sensors = NULL;
 	hub_free(d->hub);

@@ -105,6 +105,15 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->halfway, b->halfway);
 	assert_int_equal(a->last10, b->last10);
 	assert_int_equal(a->rep_tick, b->rep_tick);
+	assert_string_equal(a->button_chip, b->button_chip);
+	assert_int_equal(a->button_start, b->button_start);
+	assert_int_equal(a->button_next, b->button_next);
+	assert_int_equal(a->button_stop, b->button_stop);
+	assert_int_equal(a->button_active_low, b->button_active_low);
+	assert_int_equal(a->button_pull_up, b->button_pull_up);
+	assert_int_equal(a->button_debounce_ms, b->button_debounce_ms);
+	assert_int_equal(a->button_long_ms, b->button_long_ms);
+	assert_string_equal(a->button_workout, b->button_workout);
 	assert_int_equal(a->buzzer, b->buzzer);
 	assert_string_equal(a->gpio_chip, b->gpio_chip);
 	assert_int_equal(a->gpio_line, b->gpio_line);
@@ -284,11 +293,12 @@ static void test_config_shipped(void **state)
 static void test_config_documented_defaults(void **state)
 {
 	static const char *const keys[] = {
-		"database",   "workouts",    "countdown",   "halfway",
-		"last10",     "backend",     "chip",	    "line",
-		"active-low", "pwm-sysfs",   "pwm-chip",    "pwm-channel",
-		"sched-fifo", "priority",    "lock-memory", "max-hr",
-		"resting-hr", "low-battery", "formats",	    "rep-tick",
+		"database",   "workouts",    "countdown",     "halfway",
+		"last10",     "backend",     "chip",	      "line",
+		"active-low", "pwm-sysfs",   "pwm-chip",      "pwm-channel",
+		"sched-fifo", "priority",    "lock-memory",   "max-hr",
+		"resting-hr", "low-battery", "formats",	      "rep-tick",
+		"pull-up",    "debounce-ms", "long-press-ms", "workout",
 	};
 	g_autofree char *src = src_path("config/gymhub.conf");
 	g_autofree char *text = NULL, *path = NULL;
@@ -375,6 +385,10 @@ static const struct bad_case bad_configs[] = {
 	{"primary not an address", "[sensors]\nprimary=Polar H10\n", 2,
 	 "[sensors] primary: expected a Bluetooth address"},
 	{"max-hr out of range", "[sensors]\nmax-hr=300\n", 2, "0 to 250"},
+	{"button line", "[buttons]\nstart=GPIO5\n", 2,
+	 "[buttons] start: expected a whole number from 0 to 511"},
+	{"long press too short", "[buttons]\nlong-press-ms=100\n", 2,
+	 "300 to 5000"},
 	{"export format", "[export]\nformats=fit;gpx\n", 2,
 	 "[export] formats: unknown format 'gpx' (fit, tcx, json or csv)"},
 	{"export dir relative", "[export]\ndir=exports\n", 2,
