@@ -452,9 +452,13 @@ static void status_print(GhHub1 *h)
 		print_fraction("round:", gh_hub1_get_round(h),
 			       gh_hub1_get_rounds(h));
 		print_fraction("set:", gh_hub1_get_set(h), gh_hub1_get_sets(h));
+		/* counted so far (a motion sensor) of the target */
 		if (gh_hub1_get_target_reps(h) > 0)
-			printf("%-10s %u\n",
-			       "reps:", gh_hub1_get_target_reps(h));
+			printf("%-10s %u/%u\n", "reps:", gh_hub1_get_reps(h),
+			       gh_hub1_get_target_reps(h));
+		if (!strcmp(or_dash(gh_hub1_get_phase(h)), "hold"))
+			printf("%-10s %s\n", "holding:",
+			       gh_hub1_get_holding(h) ? "yes" : "-");
 		print_fraction("segment:", gh_hub1_get_segment(h) + 1,
 			       gh_hub1_get_segments(h));
 		printf("%-10s %s\n", "remaining:",
@@ -477,6 +481,9 @@ static void status_json(GhHub1 *h, JsonBuilder *b)
 	json_int(b, "set", gh_hub1_get_set(h));
 	json_int(b, "sets", gh_hub1_get_sets(h));
 	json_int(b, "target_reps", gh_hub1_get_target_reps(h));
+	json_int(b, "reps", gh_hub1_get_reps(h));
+	json_builder_set_member_name(b, "holding");
+	json_builder_add_boolean_value(b, gh_hub1_get_holding(h));
 	json_int(b, "segment", gh_hub1_get_segment(h));
 	json_int(b, "segments", gh_hub1_get_segments(h));
 	json_int(b, "remaining_ms", gh_hub1_get_remaining_ms(h));
