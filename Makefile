@@ -99,7 +99,9 @@ BUTTONS_OBJ = $(B)/daemon/buttons.o $(B)/daemon/button-press.o
 ZONE_OBJ    = $(B)/daemon/hr-zone.o
 BLUEZ_OBJ   = $(B)/daemon/bluez.o $(B)/daemon/bluez-agent.o \
 	      $(B)/daemon/bt-address.o
+IMU_OBJ     = $(B)/daemon/gymhub-imu.o
 SENSORS_OBJ = $(B)/daemon/sensors.o $(BLUEZ_OBJ) $(HRS_OBJ) $(ZONE_OBJ) \
+	      $(IMU_OBJ) \
 	      $(QUERY_OBJ)
 GEN_OBJ     = $(B)/gen/hub1-generated.o
 
@@ -213,7 +215,7 @@ $(B)/tests/bench-export: $(B)/tests/bench-export.o $(EXPORT_OBJ)
 $(B)/tests/test-hrs: $(B)/tests/test-hrs.o $(HRS_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/fake-bluez: $(B)/tests/fake-bluez.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) -lm
 $(B)/tests/test-fake-bluez: $(B)/tests/test-fake-bluez.o | $(B)/tests/fake-bluez
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-sensors: $(B)/tests/test-sensors.o $(B)/tests/harness.o \

@@ -33,6 +33,7 @@
 #include "bluez-agent.h"
 #include "bluez.h"
 #include "bt-address.h"
+#include "gymhub-imu.h"
 
 #define BLUEZ_NAME	"org.bluez"
 #define ADAPTER_IFACE	"org.bluez.Adapter1"
@@ -55,6 +56,7 @@
 /* Characteristics whose notifications a watched sensor delivers. */
 static const char *const notify_uuids[] = {
 	BLUEZ_UUID_HR_MEASUREMENT,
+	GYMHUB_IMU_SAMPLES_UUID,
 };
 
 struct bluez_dev {
@@ -161,7 +163,8 @@ static const char *device_kind(GDBusProxy *dev)
 	for (i = 0; uuids[i]; i++) {
 		if (!g_ascii_strcasecmp(uuids[i], UUID_HRS))
 			return "hr";
-		if (!g_ascii_strcasecmp(uuids[i], UUID_PMD))
+		if (!g_ascii_strcasecmp(uuids[i], UUID_PMD) ||
+		    !g_ascii_strcasecmp(uuids[i], GYMHUB_IMU_SERVICE_UUID))
 			motion = true;
 	}
 	return motion ? "motion" : NULL;
@@ -315,8 +318,10 @@ static void update_discovery(struct bluez *b)
 			      g_variant_new_string("le"));
 	g_variant_builder_add(
 		&f, "{sv}", "UUIDs",
-		g_variant_new_strv((const char *const[]){UUID_HRS, UUID_PMD},
-				   2));
+		g_variant_new_strv(
+			(const char *const[]){UUID_HRS, UUID_PMD,
+					      GYMHUB_IMU_SERVICE_UUID},
+			3));
 	g_dbus_proxy_call(ad, "SetDiscoveryFilter",
 			  g_variant_new("(a{sv})", &f), G_DBUS_CALL_FLAGS_NONE,
 			  -1, b->cancel, on_filter_done, b);
@@ -531,7 +536,7 @@ static void start_notify(struct bluez_dev *d)
 	g_list_free_full(objs, g_object_unref);
 	if (d->n_notify_calls == 0)
 		g_warning("Sensor %s has none of the characteristics gymhubd "
-			  "reads (heart rate 0x2A37)",
+			  "reads (heart rate 0x2A37, gymhub IMU samples)",
 			  d->address);
 }
 

@@ -464,6 +464,7 @@ static int setup(struct daemon *d, GError **error)
 		.bus = d->bus,
 		.skel = hub_skeleton(d->hub),
 		.store = d->store,
+		.motion = d->motion,
 		.database = d->store ? d->cfg->database : NULL,
 		.adapter = d->cfg->adapter,
 		.primary = d->cfg->primary,

@@ -14,6 +14,7 @@
 
 #include "bluez.h"
 #include "bt-address.h"
+#include "gymhub-imu.h"
 #include "hr-zone.h"
 #include "hrs.h"
 #include "sensors.h"
@@ -38,6 +39,12 @@ struct sensor {
 	int64_t gap_lost_ms;  /* open gap in the session; 0: none */
 	bool in_session;      /* was up during the current session */
 	unsigned long bad_packets;
+	/* motion sensors: the sensor clock, unwrapped; lost notifications */
+	int64_t imu_epoch_us;
+	uint32_t imu_last_t0;
+	uint16_t imu_seq;
+	bool imu_seen;
+	unsigned long imu_lost;
 };
 
 struct sensors {
@@ -46,7 +53,8 @@ struct sensors {
 	struct bluez *bluez;
 	GPtrArray *list; /* struct sensor *, in the order they were added */
 	int64_t session; /* 0: not recording, -1: no session */
-	bool dirty;	 /* Sensors/HeartRate need publishing */
+	struct sensor *motion; /* the motion sensor whose samples count */
+	bool dirty;	       /* Sensors/HeartRate need publishing */
 	guint tick;
 
 	/* the one Scan running */
@@ -242,6 +250,9 @@ static void on_link(const char *address, bool up, const char *why, void *data)
 			  label(x), x->address, why);
 		x->down_mono_us = g_get_monotonic_time();
 		x->bpm = 0;
+		x->imu_seen = false;
+		if (s->motion == x)
+			s->motion = NULL;
 		/* A dropout in the middle of a session is a gap in its
 		 * heart rate: the export shows it as one, not as a flat
 		 * line. */
@@ -304,6 +315,41 @@ static void on_hr(struct sensors *s, struct sensor *x, const uint8_t *buf,
 	store_add_hr(s->s.store, s->session, &row);
 }
 
+/*
+ * Samples of one motion sensor at a time go to the low-latency thread:
+ * the first one connected. Decoding here is O(samples), copying into the
+ * ring lock-free; nothing waits.
+ */
+static void on_imu(struct sensors *s, struct sensor *x, const uint8_t *buf,
+		   size_t len)
+{
+	struct motion_sample out[GYMHUB_IMU_MAX_SAMPLES];
+	struct gymhub_imu_packet p;
+	size_t n;
+
+	if (gymhub_imu_parse(buf, len, &p) < 0) {
+		if (x->bad_packets++ % 100 == 0)
+			g_warning("Sensor %s (%s): malformed motion "
+				  "notification of %zu bytes ignored (%lu so "
+				  "far)",
+				  label(x), x->address, len, x->bad_packets);
+		return;
+	}
+	if (x->imu_seen && gymhub_imu_lost(x->imu_seq, p.seq)) {
+		x->imu_lost += gymhub_imu_lost(x->imu_seq, p.seq);
+		g_message("Sensor %s: %lu motion notifications lost so far",
+			  label(x), x->imu_lost);
+	}
+	x->imu_seen = true;
+	x->imu_seq = p.seq;
+	if (!s->motion)
+		s->motion = x;
+	if (s->motion != x || !s->s.motion)
+		return;
+	n = gymhub_imu_samples(&p, &x->imu_epoch_us, &x->imu_last_t0, out);
+	motion_stage_push(s->s.motion, out, n);
+}
+
 static void on_notified(const char *address, const char *uuid,
 			const uint8_t *buf, size_t len, void *data)
 {
@@ -314,6 +360,8 @@ static void on_notified(const char *address, const char *uuid,
 		return;
 	if (!g_ascii_strcasecmp(uuid, BLUEZ_UUID_HR_MEASUREMENT)) {
 		on_hr(s, x, buf, len);
+	} else if (!g_ascii_strcasecmp(uuid, GYMHUB_IMU_SAMPLES_UUID)) {
+		on_imu(s, x, buf, len);
 	} else if (!g_ascii_strcasecmp(uuid, BLUEZ_UUID_BODY_LOCATION)) {
 		enum hrs_location loc;
 
@@ -522,6 +570,8 @@ static gboolean on_forget(GhHub1 *o, GDBusMethodInvocation *inv,
 		return TRUE;
 	}
 	g_message("Sensor %s (%s) forgotten", label(x), x->address);
+	if (s->motion == x)
+		s->motion = NULL;
 	bluez_forget(s->bluez, x->address);
 	if (s->s.store)
 		store_sensor_remove(s->s.store, x->address);

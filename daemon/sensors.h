@@ -15,14 +15,16 @@
 #include <gio/gio.h>
 
 #include "hub1-generated.h"
+#include "motion-stage.h"
 #include "store.h"
 
 struct sensors;
 
 struct sensors_setup {
-	GDBusConnection *bus;	  /* where bluetoothd is (the system bus) */
-	GhHub1 *skel;		  /* borrowed: serves its sensor members */
-	struct store *store;	  /* NULL: nothing recorded */
+	GDBusConnection *bus;	     /* where bluetoothd is (the system bus) */
+	GhHub1 *skel;		     /* borrowed: serves its sensor members */
+	struct store *store;	     /* NULL: nothing recorded */
+	struct motion_stage *motion; /* where motion samples go; may be NULL */
 	const char *database;	  /* read once for the sensors added before */
 	const char *adapter;	  /* "hci0"; NULL: the first there is */
 	const char *primary;	  /* strap shown as HeartRate; NULL: first */

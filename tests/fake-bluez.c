@@ -32,7 +32,7 @@
  * The world (which straps exist, are worn, are in range) is driven by
  * line commands on stdin (shell quoting), each answered "ok VERB" or
  * "error VERB: why" on stdout; so a test holds it by two pipes:
- *   add ADDR NAME hr|plain [paired] [random] [hidden] [rssi=N]
+ *   add ADDR NAME hr|imu|plain [paired] [random] [hidden] [rssi=N]
  *       [battery=N] [location=N]   a strap (or a device with no
  *       services), advertising unless hidden; "paired": bonded before
  *       bluetoothd started
@@ -42,6 +42,9 @@
  *   notify ADDR HEX...             a Heart Rate Measurement (0x2A37)
  *   stream ADDR BPM [PERIOD_MS]    one every period (default 1000 ms),
  *                                  BPM 0 stops
+ *   reps ADDR N [PERIOD_MS]        an imu sensor: a still second, then N
+ *                                  reps (default 2000 ms each), then still,
+ *                                  5 samples at 50 Hz a notification
  *   follow ADDR                    one a second, the heart rate rising
  *                                  in gymhubd's work phases and falling
  *                                  in its rests (make demo)
@@ -59,6 +62,7 @@
  * PATH CAP", "agent unregistered PATH", "agent default PATH",
  * "client-gone NAME".
  */
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -145,6 +149,7 @@ static const char introspection_xml[] =
 enum {
 	SVC_HRS,
 	SVC_BAS,
+	SVC_IMU,
 	N_SVC
 };
 enum {
@@ -152,6 +157,7 @@ enum {
 	CHRC_BSL,
 	CHRC_HRCP,
 	CHRC_BATT,
+	CHRC_IMU,
 	N_CHRC
 };
 
@@ -166,6 +172,8 @@ static const struct {
 } svc_defs[N_SVC] = {
 	[SVC_HRS] = {UUID16("180d"), 0x0010},
 	[SVC_BAS] = {UUID16("180f"), 0x0020},
+	/* the gymhub IMU profile (docs/gymhub-imu.md) */
+	[SVC_IMU] = {"7a8e0001-5bd1-4b8e-9f43-6b1c2c0d3a10", 0x0030},
 };
 
 /* handle: the characteristic declaration's, which names BlueZ's path */
@@ -179,6 +187,8 @@ static const struct chrc_def {
 	[CHRC_BSL] = {UUID16("2a38"), 0x0014, SVC_HRS, flags_read},
 	[CHRC_HRCP] = {UUID16("2a39"), 0x0016, SVC_HRS, flags_write},
 	[CHRC_BATT] = {UUID16("2a19"), 0x0021, SVC_BAS, flags_read_notify},
+	[CHRC_IMU] = {"7a8e0002-5bd1-4b8e-9f43-6b1c2c0d3a10", 0x0031, SVC_IMU,
+		      flags_notify},
 };
 
 /* --- state: the world (what the test drives) and bluetoothd's view */
@@ -203,7 +213,13 @@ struct chrc {
 struct device {
 	/* the world */
 	char *addr, *path, *name;
-	bool hr; /* a heart-rate strap, else a device without services */
+	bool hr;  /* a heart-rate strap */
+	bool imu; /* a motion sensor (gymhub IMU profile); neither: none */
+	guint imu_timer;
+	unsigned int imu_reps; /* reps still to make */
+	double imu_period_s;
+	uint64_t imu_i; /* samples sent */
+	uint16_t imu_seq;
 	bool random_addr, advertising, in_range;
 	int16_t rssi;
 	uint8_t battery, location;
@@ -257,6 +273,19 @@ static struct {
 
 static void ev(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/* Which of the services a device has. */
+static bool svc_present(const struct device *d, int svc)
+{
+	switch (svc) {
+	case SVC_HRS:
+		return d->hr;
+	case SVC_IMU:
+		return d->imu;
+	default:
+		return d->hr || d->imu;
+	}
+}
+
 /* One event line on stdout, flushed so a test sees it at once. */
 static void ev(const char *fmt, ...)
 {
@@ -307,8 +336,8 @@ static GVariant *device_props(struct device *d)
 	GVariantBuilder b;
 
 	/* what it advertises (0x180D) until its services are known */
-	if (d->hr) {
-		uuids[0] = svc_defs[SVC_HRS].uuid;
+	if (d->hr || d->imu) {
+		uuids[0] = svc_defs[d->hr ? SVC_HRS : SVC_IMU].uuid;
 		if (d->resolved || d->paired)
 			uuids[1] = svc_defs[SVC_BAS].uuid;
 	}
@@ -626,7 +655,7 @@ static gboolean resolve_done(gpointer data)
 	dev_changed(d, "ServicesResolved");
 	dev_changed(d, "UUIDs");
 	/* profiles/battery registers Battery1 once it has read the level */
-	if (d->hr)
+	if (d->hr || d->imu)
 		export(d->path, BATTERY_IFACE, d);
 	ev("resolved %s", d->addr);
 	pair_done(d, NULL, NULL);
@@ -651,11 +680,16 @@ static gboolean connect_done(gpointer data)
 	}
 	d->connected = true;
 	/* GATT objects come (from the cache) before ServicesResolved */
-	if (d->hr && !find_obj(d->svcs[0].path, SERVICE_IFACE)) {
+	if ((d->hr || d->imu) &&
+	    !find_obj(d->svcs[SVC_BAS].path, SERVICE_IFACE)) {
 		for (i = 0; i < N_SVC; i++)
-			export(d->svcs[i].path, SERVICE_IFACE, &d->svcs[i]);
+			if (svc_present(d, i))
+				export(d->svcs[i].path, SERVICE_IFACE,
+				       &d->svcs[i]);
 		for (i = 0; i < N_CHRC; i++)
-			export(d->chrcs[i].path, CHRC_IFACE, &d->chrcs[i]);
+			if (svc_present(d, chrc_defs[i].svc))
+				export(d->chrcs[i].path, CHRC_IFACE,
+				       &d->chrcs[i]);
 	}
 	dev_changed(d, "Connected");
 	ev("connect %s", d->addr);
@@ -761,10 +795,13 @@ static bool filter_match(GVariant *filter, struct device *d)
 		return false;
 	if (!g_variant_lookup(filter, "UUIDs", "^a&s", &uuids) || !uuids[0])
 		return true; /* empty UUIDs match any */
-	for (i = 0; uuids[i]; i++)
-		if (d->hr && uuid_normalize(uuids[i], uuid) &&
-		    !strcmp(uuid, svc_defs[SVC_HRS].uuid))
+	for (i = 0; uuids[i]; i++) {
+		if (!uuid_normalize(uuids[i], uuid))
+			continue;
+		if ((d->hr && !strcmp(uuid, svc_defs[SVC_HRS].uuid)) ||
+		    (d->imu && !strcmp(uuid, svc_defs[SVC_IMU].uuid)))
 			return true;
+	}
 	return false;
 }
 
@@ -1303,6 +1340,7 @@ static void device_free(gpointer data)
 	int i;
 
 	g_clear_handle_id(&d->stream_timer, g_source_remove);
+	g_clear_handle_id(&d->imu_timer, g_source_remove);
 	for (i = 0; i < N_SVC; i++)
 		g_free(d->svcs[i].path);
 	for (i = 0; i < N_CHRC; i++) {
@@ -1432,6 +1470,49 @@ static gboolean stream_tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/*
+ * 5 samples at 50 Hz every 100 ms: a still second, then the reps asked
+ * for (a smooth out-and-back movement along a tilted axis, 0.35 g peak,
+ * gravity on z), then stillness, as a sensor on a thigh doing squats.
+ */
+static gboolean imu_tick(gpointer data)
+{
+	struct device *d = data;
+	uint8_t pkt[10 + 5 * 6];
+	uint32_t t0 = (uint32_t)(d->imu_i * 20000);
+	int i;
+
+	pkt[0] = 1;
+	pkt[1] = 5;
+	pkt[2] = (uint8_t)d->imu_seq;
+	pkt[3] = (uint8_t)(d->imu_seq >> 8);
+	d->imu_seq++;
+	pkt[4] = (uint8_t)t0;
+	pkt[5] = (uint8_t)(t0 >> 8);
+	pkt[6] = (uint8_t)(t0 >> 16);
+	pkt[7] = (uint8_t)(t0 >> 24);
+	pkt[8] = 20000 & 0xff;
+	pkt[9] = 20000 >> 8;
+	for (i = 0; i < 5; i++, d->imu_i++) {
+		double t = d->imu_i / 50.0 - 1.0, a = 0;
+		int16_t v[3];
+		int k;
+
+		if (t >= 0 && t < d->imu_reps * d->imu_period_s)
+			a = 0.35 * sin(2 * G_PI * t / d->imu_period_s);
+		v[0] = (int16_t)(600 * a);
+		v[1] = (int16_t)(300 * a);
+		v[2] = (int16_t)(1000 + 740 * a);
+		for (k = 0; k < 3; k++) {
+			pkt[10 + i * 6 + k * 2] = (uint8_t)(v[k] & 0xff);
+			pkt[11 + i * 6 + k * 2] =
+				(uint8_t)((uint16_t)v[k] >> 8);
+		}
+	}
+	notify(&d->chrcs[CHRC_IMU], pkt, sizeof(pkt));
+	return G_SOURCE_CONTINUE;
+}
+
 static void usage(void)
 {
 	fputs("usage: fake-bluez --bus ADDRESS [--address ADDR] "
@@ -1459,6 +1540,7 @@ static const char *command(char **a, int n)
 		if (d || strlen(a[1]) != 17)
 			return "bad or known address";
 		d = device_new(a[1], a[2], !strcmp(a[3], "hr"));
+		d->imu = !strcmp(a[3], "imu");
 		for (i = 4; i < n; i++) {
 			if (!strcmp(a[i], "paired")) {
 				/* bonded before this bluetoothd started */
@@ -1513,6 +1595,14 @@ static const char *command(char **a, int n)
 		d->target_bpm = target_for("");
 		d->follow_bpm = d->target_bpm;
 		d->stream_timer = g_timeout_add(1000, stream_tick, d);
+	} else if (!strcmp(a[0], "reps") && n >= 3) {
+		if (!d->imu)
+			return "not a motion sensor";
+		d->imu_reps = (unsigned int)atoi(a[2]);
+		d->imu_period_s = n > 3 ? atoi(a[3]) / 1000.0 : 2.0;
+		d->imu_i = 0;
+		if (!d->imu_timer)
+			d->imu_timer = g_timeout_add(100, imu_tick, d);
 	} else if (!strcmp(a[0], "stream") && n >= 3) {
 		g_clear_handle_id(&d->stream_timer, g_source_remove);
 		d->follow = false;

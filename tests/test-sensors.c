@@ -29,6 +29,7 @@
 #define STRAP	 "A0:9E:1A:00:00:01"
 #define STRAP2	 "A0:9E:1A:00:00:02"
 #define STRANGER "C0:FF:EE:00:00:99"
+#define IMU	 "24:0A:C4:00:00:07"
 
 static int setup(void **state)
 {
@@ -439,6 +440,49 @@ static void test_auto_export_round_trip(void **state)
 	}
 }
 
+/*
+ * A motion sensor (the gymhub IMU profile) on the thigh: each rep set of
+ * 5 ends by itself on the 5th rep, and the counts are stored with the
+ * sets. The sensor's script is the truth: 5 reps, then still.
+ */
+static void test_reps_counted(void **state)
+{
+	struct harness *h = *state;
+	g_autofree char *out = NULL, *status = NULL;
+	g_autoptr(GVariant) r = NULL;
+	struct sq_detail *d;
+	size_t i;
+	int64_t id;
+
+	harness_fake(h, "add " IMU " 'Thigh IMU' imu");
+	harness_start_daemon(h);
+	assert_int_equal(harness_ctl(h, &out, "pair", IMU, NULL), 0);
+	harness_fake_wait(h, "start-notify " IMU);
+	r = harness_call(h, "Start", g_variant_new("(s)", "reps"), NULL);
+	assert_non_null(r);
+	g_variant_get(r, "(x)", &id);
+	for (i = 0; i < 2; i++) {
+		harness_wait_prop_s(h, "Phase", "reps");
+		harness_fake(h, "reps " IMU " 5 1500");
+		if (i == 0) {
+			harness_wait_prop_u(h, "Reps", 2);
+			assert_int_equal(
+				harness_ctl(h, &status, "status", NULL), 0);
+			assert_non_null(strstr(status, "reps:      2/5"));
+		}
+		/* no "done": the 5th rep ends the set */
+		harness_wait_prop_s(h, "Phase", i == 0 ? "rest" : "");
+	}
+	d = load_session(h, id);
+	assert_string_equal(d->session.state, "completed");
+	assert_int_equal(d->n_sets, 2);
+	for (i = 0; i < d->n_sets; i++) {
+		assert_int_equal(d->sets[i].target_reps, 5);
+		assert_int_equal(d->sets[i].reps, 5);
+	}
+	sq_detail_free(d);
+}
+
 static void test_cli_errors(void **state)
 {
 	struct harness *h = *state;
@@ -469,6 +513,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_auto_export_round_trip,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reps_counted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_cli_errors, setup,
 						teardown),
 	};
