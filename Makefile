@@ -124,16 +124,18 @@ UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-store $(B)/tests/test-export \
 	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs \
 	     $(B)/tests/test-motion-stage $(B)/tests/test-rep-detect \
-	     $(B)/tests/test-hold-detect $(B)/tests/test-button-press
+	     $(B)/tests/test-hold-detect $(B)/tests/test-button-press \
+	     $(B)/tests/test-gymhub-imu
 INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez \
 		    $(B)/tests/test-sensors $(B)/tests/crash-loop
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
 # corpus make check replays through a plain driver.
-FUZZ_TARGETS = config workout-file hrs
+FUZZ_TARGETS = config workout-file hrs gymhub-imu
 FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 FUZZ_OBJ_config = $(CONFIG_OBJ)
 FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
 FUZZ_OBJ_hrs = $(HRS_OBJ)
+FUZZ_OBJ_gymhub-imu = $(IMU_OBJ)
 BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export \
 	  $(B)/tests/bench-sensors $(B)/tests/bench-reps
 
@@ -199,6 +201,8 @@ $(B)/tests/bench-reps: $(B)/tests/bench-reps.o $(MOTION_SYNTH_OBJ) \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 $(B)/tests/test-button-press: $(B)/tests/test-button-press.o \
 		$(B)/daemon/button-press.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/test-gymhub-imu: $(B)/tests/test-gymhub-imu.o $(IMU_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/test-config: $(B)/tests/test-config.o $(CONFIG_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CMOCKA_LIBS)
