@@ -139,6 +139,65 @@ FUZZ_OBJ_gymhub-imu = $(IMU_OBJ)
 BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export \
 	  $(B)/tests/bench-sensors $(B)/tests/bench-reps
 
+# --- gymhub-display (hub-ui/): the small display ------------------------
+#
+# cairo is needed by the display only: its flags stay in this file's own
+# variables and reach only the objects that draw.
+HD_CAIRO_CFLAGS = $(shell pkg-config --cflags cairo 2>/dev/null)
+HD_CAIRO_LIBS   = $(shell pkg-config --libs cairo 2>/dev/null)
+
+HD_STATE_OBJ   = $(B)/hub-ui/display-state.o
+HD_RENDER_OBJ  = $(B)/hub-ui/render.o $(B)/hub-ui/font.o $(HD_STATE_OBJ)
+HD_SSD1306_OBJ = $(B)/hub-ui/ssd1306.o
+HD_FBDEV_OBJ   = $(B)/hub-ui/fbdev.o
+HD_TERM_OBJ    = $(B)/hub-ui/term.o
+HD_BACKEND_OBJ = $(B)/hub-ui/display-backend.o $(HD_SSD1306_OBJ) \
+		 $(HD_FBDEV_OBJ) $(HD_TERM_OBJ)
+HD_FIXTURE_OBJ = $(B)/tests/display-fixtures.o
+
+GYMHUB_DISPLAY_OBJ = $(B)/hub-ui/gymhub-display.o $(HD_RENDER_OBJ) \
+		     $(HD_BACKEND_OBJ)
+
+# Every object that includes cairo.h or a hub-ui header.
+HD_OBJS = $(sort $(HD_RENDER_OBJ) $(HD_BACKEND_OBJ) $(HD_FIXTURE_OBJ) \
+	  $(B)/hub-ui/gymhub-display.o $(B)/tests/test-render.o \
+	  $(B)/tests/test-ssd1306.o $(B)/tests/test-display-client.o \
+	  $(B)/tests/test-display-backends.o \
+	  $(B)/tests/bench-display.o $(B)/tests/fake-hub.o)
+$(HD_OBJS): GH_CFLAGS += -Ihub-ui $(HD_CAIRO_CFLAGS)
+
+PROGRAMS += $(B)/gymhub-display
+# test-button-press (daemon/button-press.c) is in the Makefile already.
+UNIT_TESTS += $(B)/tests/test-render $(B)/tests/test-ssd1306 \
+	      $(B)/tests/test-display-backends
+INTEGRATION_TESTS += $(B)/tests/test-display-client
+BENCHES += $(B)/tests/bench-display
+
+$(B)/gymhub-display: $(GYMHUB_DISPLAY_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(HD_CAIRO_LIBS)
+
+$(B)/tests/test-render: $(B)/tests/test-render.o $(HD_FIXTURE_OBJ) \
+		$(HD_RENDER_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HD_CAIRO_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-ssd1306: $(B)/tests/test-ssd1306.o $(HD_FIXTURE_OBJ) \
+		$(HD_SSD1306_OBJ) $(HD_RENDER_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HD_CAIRO_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/test-display-backends: $(B)/tests/test-display-backends.o \
+		$(HD_FIXTURE_OBJ) $(HD_BACKEND_OBJ) $(HD_RENDER_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HD_CAIRO_LIBS) $(CMOCKA_LIBS)
+# The fake org.gymhub.Hub1 the client test starts and stops.
+$(B)/tests/fake-hub.o: $(B)/gen/hub1-generated.h
+$(B)/tests/fake-hub: $(B)/tests/fake-hub.o $(GEN_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS)
+$(B)/tests/test-display-client: $(B)/tests/test-display-client.o \
+		| $(B)/tests/fake-hub $(B)/gymhub-display
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(HD_CAIRO_LIBS) \
+		$(CMOCKA_LIBS)
+$(B)/tests/bench-display: $(B)/tests/bench-display.o $(HD_FIXTURE_OBJ) \
+		$(HD_SSD1306_OBJ) $(HD_FBDEV_OBJ) $(HD_TERM_OBJ) \
+		$(HD_RENDER_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(HD_CAIRO_LIBS)
+
 # Work in progress keeps its build rules in mk/*.mk until it is merged here.
 -include $(wildcard mk/*.mk)
 
@@ -245,7 +304,7 @@ $(B)/tests/bench-cues: $(B)/tests/bench-cues.o $(CUETHR_OBJ)
 # --- dependencies ----------------------------------------------------------
 DEB_DEPS = gcc make pkg-config libglib2.0-dev libglib2.0-dev-bin \
 	   libgpiod-dev libsqlite3-dev libsystemd-dev libcmocka-dev \
-	   libjson-glib-dev dbus-daemon sqlite3 libxml2-utils
+	   libjson-glib-dev dbus-daemon sqlite3 libxml2-utils libcairo2-dev
 DEB_DEPS_EXTRA_check-valgrind = valgrind
 DEB_DEPS_EXTRA_fuzz = clang libclang-rt-14-dev
 DEB_DEPS_EXTRA_format-check = clang-format
@@ -395,6 +454,7 @@ run-tests: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(PROGRAMS) $(FUZZ_REPLAYS)
 install: all
 	install -Dm755 $(B)/gymhubd $(DESTDIR)$(SBINDIR)/gymhubd
 	install -Dm755 $(B)/gymhubctl $(DESTDIR)$(BINDIR)/gymhubctl
+	install -Dm755 $(B)/gymhub-display $(DESTDIR)$(BINDIR)/gymhub-display
 	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub
 	sed -e 's|/usr/local/share/gymhub|$(DATADIR)/gymhub|g' \
 	    -e 's|/etc/gymhub/|$(SYSCONFDIR)/gymhub/|g' config/gymhub.conf \
@@ -410,6 +470,10 @@ install: all
 	install -d $(DESTDIR)$(SYSCONFDIR)/gymhub/workouts
 	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/gymhubd.service.in > $(B)/gymhubd.service
 	install -Dm644 $(B)/gymhubd.service $(DESTDIR)$(UNITDIR)/gymhubd.service
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/gymhub-display.service.in \
+		> $(B)/gymhub-display.service
+	install -Dm644 $(B)/gymhub-display.service \
+		$(DESTDIR)$(UNITDIR)/gymhub-display.service
 	install -Dm644 systemd/org.gymhub.Hub1.conf $(DESTDIR)$(DBUSPOLICYDIR)/org.gymhub.Hub1.conf
 	install -Dm644 systemd/gymhub.sysusers $(DESTDIR)$(SYSUSERSDIR)/gymhub.conf
 	install -Dm644 systemd/gymhub.tmpfiles $(DESTDIR)$(TMPFILESDIR)/gymhub.conf
