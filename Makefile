@@ -330,6 +330,7 @@ deps:
 
 # --- user-facing targets ---------------------------------------------------
 .PHONY: demo check check-sanitize check-tsan check-crash check-valgrind fuzz bench \
+	eval-reps \
 	format-check
 
 # libFuzzer (clang) for FUZZ_SECONDS per target; new inputs land in
@@ -378,6 +379,13 @@ check-tsan: deps
 	+@$(MAKE) --no-print-directory TSAN=1 \
 		UNIT_TESTS="$(subst $(B)/,build/tsan/,$(TSAN_TESTS))" \
 		INTEGRATION_TESTS= PROGRAMS= FUZZ_TARGETS= run-tests
+
+# Rep counting on recorded sets: make eval-reps DATA=../shared/data/reps
+eval-reps:
+	@[ -n "$(DATA)" ] || { echo "usage: make eval-reps DATA=DIR" \
+		"(sets.csv and sets/, as ../shared/data/reps)"; exit 2; }
+	+@$(MAKE) --no-print-directory $(B)/tests/bench-reps
+	@$(B)/tests/bench-reps $(DATA) | awk -f tests/eval-reps.awk
 
 # SIGKILL at random moments of 200 sessions; prints what each kept.
 check-crash: deps
