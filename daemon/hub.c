@@ -704,6 +704,27 @@ CONTROL_HANDLER(on_skip, HUB_SKIP, gh_hub1_complete_skip)
 CONTROL_HANDLER(on_done, HUB_DONE, gh_hub1_complete_done)
 CONTROL_HANDLER(on_stop, HUB_STOP, gh_hub1_complete_stop)
 
+/* Queues a rep to the store, dated at its turnaround: the event says how
+ * long before its detection that was, on the sensor's clock. */
+static void record_rep(struct hub *h, size_t segment,
+		       const struct motion_event *e)
+{
+	struct store_rep r = {
+		.segment = (uint32_t)segment,
+		.count = e->count,
+		.t_ms = g_get_real_time() / 1000 -
+			(e->detected_us - e->t_us) / 1000,
+		.sensor = h->s.motion_sensor
+				  ? h->s.motion_sensor(h->s.user_data)
+				  : NULL,
+		.amplitude_g = e->amplitude_g,
+		.duration_ms = (uint32_t)(e->duration_us / 1000),
+	};
+
+	if (h->s.store)
+		store_add_rep(h->s.store, h->session, &r);
+}
+
 /* Reps and holds from the low-latency thread. */
 static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
 {
@@ -726,6 +747,7 @@ static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
 		switch (ev[i].type) {
 		case MOTION_REP:
 			h->reps[cur] = (int32_t)ev[i].count;
+			record_rep(h, cur, &ev[i]);
 			gh_hub1_set_reps(h->skel, ev[i].count);
 			gh_hub1_emit_rep(h->skel, ev[i].count,
 					 ev[i].amplitude_g);

@@ -31,6 +31,9 @@ struct hub_setup {
 	struct motion_stage *motion; /* borrowed; NULL: no rep counting */
 	const char *buzzer_name;     /* for the Buzzer property */
 	hub_status_fn on_status;
+	/* The address of the motion sensor whose reps are counted ("" or
+	 * NULL: unknown), for the reps stored. */
+	const char *(*motion_sensor)(void *user_data);
 	/* A session began (@running) or ended; @session 0: not recorded. */
 	void (*on_session)(int64_t session, bool running, void *user_data);
 	void *user_data;

@@ -331,6 +331,13 @@ static int check_config(struct daemon *d)
 	return EXIT_SUCCESS;
 }
 
+static const char *motion_sensor(void *data)
+{
+	struct daemon *d = data;
+
+	return sensors_motion_address(d->sensors);
+}
+
 static void on_session(int64_t session, bool running, void *data)
 {
 	struct daemon *d = data;
@@ -455,6 +462,7 @@ static int setup(struct daemon *d, GError **error)
 		.buzzer_name = buzzer_label(d),
 		.on_status = notify_status,
 		.on_session = on_session,
+		.motion_sensor = motion_sensor,
 		.user_data = d,
 	};
 	d->hub = hub_new(d->bus, &hs, error);

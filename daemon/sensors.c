@@ -649,6 +649,11 @@ struct sensors *sensors_new(const struct sensors_setup *setup)
 	return s;
 }
 
+const char *sensors_motion_address(struct sensors *s)
+{
+	return s && s->motion ? s->motion->address : "";
+}
+
 void sensors_set_session(struct sensors *s, int64_t session)
 {
 	guint i;

@@ -35,6 +35,9 @@ struct sensors_setup {
 struct sensors *sensors_new(const struct sensors_setup *setup);
 void sensors_free(struct sensors *s); /* accepts NULL */
 
+/* The motion sensor whose samples are counted, "" when none. */
+const char *sensors_motion_address(struct sensors *s);
+
 /* Heart rate is stored with session @session (0: not recording); -1: the
  * session ended. */
 void sensors_set_session(struct sensors *s, int64_t session);

@@ -518,6 +518,25 @@ static int gap_fill(sqlite3_stmt *s, void *p)
 	return col_str(s, 0, &g->sensor);
 }
 
+static void rep_clear(void *p)
+{
+	free(((struct sq_rep *)p)->sensor);
+}
+
+static int rep_fill(sqlite3_stmt *s, void *p)
+{
+	struct sq_rep *r = p;
+
+	*r = (struct sq_rep){
+		.segment = (uint32_t)sqlite3_column_int64(s, 0),
+		.count = (uint32_t)sqlite3_column_int64(s, 1),
+		.t_ms = sqlite3_column_int64(s, 2),
+		.amplitude_g = sqlite3_column_double(s, 4),
+		.duration_ms = (uint32_t)sqlite3_column_int64(s, 5),
+	};
+	return col_str(s, 3, &r->sensor);
+}
+
 static void sensor_clear(void *p)
 {
 	struct sq_sensor *n = p;
@@ -583,6 +602,14 @@ static const struct row_kind gap_rows = {
 	sizeof(struct sq_gap),
 	gap_fill,
 	gap_clear,
+};
+
+static const struct row_kind rep_rows = {
+	"SELECT segment, count, t_ms, sensor, amplitude_g, duration_ms"
+	" FROM reps WHERE session_id = ? ORDER BY segment, count",
+	sizeof(struct sq_rep),
+	rep_fill,
+	rep_clear,
 };
 
 static const struct row_kind sensor_rows = {
@@ -800,6 +827,12 @@ static int read_detail(struct sq *q, int64_t id, struct sq_detail *d)
 	if (r < 0)
 		return r;
 	d->gaps = rows;
+	if (q->version < 4)
+		return 0;
+	r = read_rows(q, &rep_rows, id, &rows, &d->n_reps);
+	if (r < 0)
+		return r;
+	d->reps = rows;
 	return 0;
 }
 
@@ -840,6 +873,7 @@ void sq_detail_free(struct sq_detail *d)
 	rows_free(&cue_rows, d->cues, d->n_cues);
 	hr_free(d->hr, d->hr_extra, d->n_hr);
 	rows_free(&gap_rows, d->gaps, d->n_gaps);
+	rows_free(&rep_rows, d->reps, d->n_reps);
 	free(d);
 }
 

@@ -69,6 +69,15 @@ struct sq_gap {
 	int64_t lost_ms, back_ms;
 };
 
+/* A rep a motion sensor counted in rep step @segment. */
+struct sq_rep {
+	uint32_t segment, count;
+	int64_t t_ms; /* its turnaround */
+	char *sensor; /* "" when unknown */
+	double amplitude_g;
+	uint32_t duration_ms;
+};
+
 /* A sensor the user added; @last_seen_ms 0 and @battery -1: unknown. */
 struct sq_sensor {
 	char *address, *name, *kind; /* kind: "hr" or "motion" */
@@ -89,6 +98,8 @@ struct sq_detail {
 	size_t n_hr;
 	struct sq_gap *gaps; /* by lost_ms, then sensor */
 	size_t n_gaps;
+	struct sq_rep *reps; /* by segment, then count; none before v4 */
+	size_t n_reps;
 };
 
 struct sq;

@@ -91,6 +91,21 @@ static const char *const steps[STORE_SCHEMA_VERSION] = {
 	" lost_ms INTEGER NOT NULL,"
 	" back_ms INTEGER,"
 	" PRIMARY KEY (session_id, sensor, lost_ms)) WITHOUT ROWID;",
+
+	/*
+	 * v4: every rep a motion sensor counted, in the segment (a rep
+	 * step) it belongs to: when its turnaround was, its count in the
+	 * step, which sensor, how big it was and how long it took.
+	 */
+	"CREATE TABLE reps ("
+	" session_id INTEGER NOT NULL REFERENCES sessions ON DELETE CASCADE,"
+	" segment INTEGER NOT NULL,"
+	" count INTEGER NOT NULL,"
+	" t_ms INTEGER NOT NULL,"
+	" sensor TEXT NOT NULL DEFAULT '',"
+	" amplitude_g REAL NOT NULL DEFAULT 0,"
+	" duration_ms INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (session_id, segment, count)) WITHOUT ROWID;",
 };
 
 int store_schema_errno(sqlite3 *db, int rc)

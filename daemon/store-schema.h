@@ -14,7 +14,7 @@
 /* PRAGMA application_id of every gymhub database: "GYMH". */
 #define STORE_SCHEMA_APPLICATION_ID 0x47594d48
 /* PRAGMA user_version this build writes (and the newest it reads). */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Maps an SQLite result code on @db (may be NULL) to -errno: SQLITE_FULL

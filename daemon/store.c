@@ -73,6 +73,7 @@ enum store_op_kind {
 	STORE_OP_SENSOR_REMOVE,
 	STORE_OP_GAP_ADD,
 	STORE_OP_GAP_END,
+	STORE_OP_REP,
 	/* control ops: not written, answered through a reply */
 	STORE_OP_FLUSH,
 	STORE_OP_MAX_PAGES,
@@ -120,6 +121,7 @@ struct store_op {
 		struct {
 			int64_t lost_ms, back_ms;
 		} gap;
+		struct store_rep rep;
 		struct {
 			struct store_reply *reply;
 			unsigned int pages;
@@ -142,6 +144,7 @@ enum store_stmt {
 	STMT_SENSOR_REMOVE,
 	STMT_GAP_ADD,
 	STMT_GAP_END,
+	STMT_REP,
 	STMT_MAX,
 };
 
@@ -187,6 +190,9 @@ static const char *const stmt_sql[STMT_MAX] = {
 			 "lost_ms, back_ms) VALUES (?, ?, ?, ?) ON CONFLICT "
 			 "(session_id, sensor, lost_ms) DO UPDATE SET back_ms "
 			 "= excluded.back_ms",
+	[STMT_REP] = "INSERT OR REPLACE INTO reps (session_id, segment, "
+		     "count, t_ms, sensor, amplitude_g, duration_ms) VALUES "
+		     "(?, ?, ?, ?, ?, ?, ?)",
 };
 
 /*
@@ -411,6 +417,16 @@ static int bind_op(struct store *st, const struct store_op *op,
 		rc |= sqlite3_bind_int64(s, 3, op->gap.lost_ms);
 		rc |= sqlite3_bind_int64(s, 4, op->gap.back_ms);
 		break;
+	case STORE_OP_REP:
+		s = st->stmt[STMT_REP];
+		rc |= sqlite3_bind_int64(s, 1, op->session);
+		rc |= sqlite3_bind_int64(s, 2, op->rep.segment);
+		rc |= sqlite3_bind_int64(s, 3, op->rep.count);
+		rc |= sqlite3_bind_int64(s, 4, op->rep.t_ms);
+		rc |= bind_text(s, 5, op->str[0]);
+		rc |= sqlite3_bind_double(s, 6, op->rep.amplitude_g);
+		rc |= sqlite3_bind_int64(s, 7, op->rep.duration_ms);
+		break;
 	case STORE_OP_FLUSH:
 	case STORE_OP_MAX_PAGES:
 	case STORE_OP_QUIT:
@@ -560,6 +576,7 @@ static int drop_pass(enum store_op_kind kind)
 	case STORE_OP_CUE:
 		return 0;
 	case STORE_OP_HR:
+	case STORE_OP_REP:
 		return 1;
 	case STORE_OP_SEGMENT:
 	case STORE_OP_SET:
@@ -685,6 +702,7 @@ static gpointer writer_main(gpointer data)
 		case STORE_OP_SET:
 		case STORE_OP_CUE:
 		case STORE_OP_HR:
+		case STORE_OP_REP:
 		case STORE_OP_SENSOR_UPSERT:
 		case STORE_OP_SENSOR_SEEN:
 		case STORE_OP_SENSOR_REMOVE:
@@ -1051,6 +1069,18 @@ void store_add_hr(struct store *st, int64_t session, const struct store_hr *s)
 			op->blob[2 * i + 1] = (uint8_t)(s->rr_1024[i] >> 8);
 		}
 	}
+	g_async_queue_push(st->queue, op);
+}
+
+void store_add_rep(struct store *st, int64_t session, const struct store_rep *r)
+{
+	struct store_op *op;
+
+	if (session <= 0)
+		return;
+	op = op_new(STORE_OP_REP, session);
+	op->rep = *r;
+	op->rep.sensor = op->str[0] = dup_or_empty(r->sensor);
 	g_async_queue_push(st->queue, op);
 }
 

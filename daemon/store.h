@@ -122,6 +122,21 @@ struct store_hr {
 void store_add_hr(struct store *st, int64_t session, const struct store_hr *s);
 
 /*
+ * One rep counted in segment @segment: its count there (a count the
+ * detector restarts replaces the earlier row), the time of its
+ * turnaround, the sensor, its size and length. Session 0: ignored.
+ */
+struct store_rep {
+	uint32_t segment, count;
+	int64_t t_ms;
+	const char *sensor; /* copied; "" or NULL when unknown */
+	double amplitude_g;
+	uint32_t duration_ms;
+};
+void store_add_rep(struct store *st, int64_t session,
+		   const struct store_rep *r);
+
+/*
  * The sensors the user added. @kind: "hr" or "motion". Adding a known
  * @address again renames it (unless @name is "" or NULL) and changes its
  * kind but keeps when it was first added.

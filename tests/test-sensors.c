@@ -480,6 +480,15 @@ static void test_reps_counted(void **state)
 		assert_int_equal(d->sets[i].target_reps, 5);
 		assert_int_equal(d->sets[i].reps, 5);
 	}
+	/* every rep, with its sensor, in order, 1 to 5 per set */
+	assert_int_equal(d->n_reps, 10);
+	for (i = 0; i < d->n_reps; i++) {
+		assert_int_equal(d->reps[i].count, i % 5 + 1);
+		assert_string_equal(d->reps[i].sensor, IMU);
+		assert_true(d->reps[i].amplitude_g > 0.1);
+		assert_true(i % 5 == 0 ||
+			    d->reps[i].t_ms > d->reps[i - 1].t_ms);
+	}
 	sq_detail_free(d);
 }
 

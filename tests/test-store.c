@@ -771,6 +771,44 @@ static const struct sq_sensor *find_sensor(const struct sq_sensor *list,
 }
 
 /* pair, connect, rename, forget: what `gymhubctl sensors` shows */
+/* Reps as a motion sensor counts them; a count the detector restarts
+ * (getting into position, then the set proper) replaces its row. */
+static void test_reps(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct sq_detail *d;
+	struct store_rep r = {.segment = 3, .sensor = "24:0A:C4:00:00:07"};
+	int64_t id;
+	uint32_t i;
+
+	assert_int_equal(store_open(f->db, NULL, NULL, NULL, &st), 0);
+	id = write_session(st, T0);
+	for (i = 1; i <= 3; i++) {
+		r.count = i;
+		r.t_ms = T0 + 1000 * i;
+		r.amplitude_g = 0.25 * i;
+		r.duration_ms = 1500;
+		store_add_rep(st, id, &r);
+	}
+	r.count = 1;
+	r.t_ms = T0 + 9000;
+	store_add_rep(st, id, &r);
+	store_add_rep(st, 0, &r); /* not recording: ignored */
+	store_close(st);
+
+	d = read_back(f->db, id);
+	assert_int_equal(d->n_reps, 3);
+	assert_int_equal(d->reps[0].segment, 3);
+	assert_int_equal(d->reps[0].count, 1);
+	assert_int_equal(d->reps[0].t_ms, T0 + 9000);
+	assert_int_equal(d->reps[2].count, 3);
+	assert_true(d->reps[2].amplitude_g == 0.75);
+	assert_int_equal(d->reps[2].duration_ms, 1500);
+	assert_string_equal(d->reps[1].sensor, "24:0A:C4:00:00:07");
+	sq_detail_free(d);
+}
+
 static void test_sensors(void **state)
 {
 	struct fx *f = *state;
@@ -1017,7 +1055,8 @@ static void test_migrate_v2(void **state)
 	write_hr(st, 1);
 	store_close(st);
 
-	assert_int_equal(raw_int(f->db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(f->db, "PRAGMA user_version"),
+			 STORE_SCHEMA_VERSION);
 	d = read_back(f->db, 1);
 	assert_string_equal(d->session.title, "Tabata");
 	assert_int_equal(d->session.ended_ms, 61000);
@@ -1496,6 +1535,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hr_round_trip, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sensors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(
