@@ -276,6 +276,37 @@ static void gaps_rows(const struct sq_detail *d, FILE *out)
 	}
 }
 
+/* @v in thousandths, rounded half away from zero (no libm). */
+static int64_t milli_of(double v)
+{
+	return (int64_t)(v * 1000 + (v < 0 ? -0.5 : 0.5));
+}
+
+/* Amplitude in milli-g as g with 3 decimals: what a sensor resolves. */
+static void reps_rows(const struct sq_detail *d, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_reps; i++) {
+		const struct sq_rep *r = &d->reps[i];
+
+		put_u32(out, r->segment);
+		sep(out);
+		put_u32(out, r->count);
+		sep(out);
+		put_time(out, r->t_ms);
+		sep(out);
+		put_str(out, r->sensor ? r->sensor : "");
+		sep(out);
+		put_milli(out, isfinite(r->amplitude_g)
+				       ? milli_of(r->amplitude_g)
+				       : 0);
+		sep(out);
+		put_milli(out, r->duration_ms);
+		eol(out);
+	}
+}
+
 static const struct csv_table {
 	const char *name;
 	const char *header;
@@ -292,6 +323,7 @@ static const struct csv_table {
 	{"cues", "seq,kind,segment,planned,late_ms", cues_rows},
 	{"hr", "time,sensor,bpm,contact,energy_kj,rr_1024", hr_rows},
 	{"gaps", "sensor,lost,back,duration_s", gaps_rows},
+	{"reps", "segment,count,time,sensor,amplitude_g,duration_s", reps_rows},
 };
 
 int export_csv(const struct sq_detail *d, const char *table, FILE *out)

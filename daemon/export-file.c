@@ -15,8 +15,8 @@
 
 bool export_file_table_known(const char *table)
 {
-	static const char *const tables[] = {"sessions", "segments", "sets",
-					     "cues",	 "hr",	     "gaps"};
+	static const char *const tables[] = {
+		"sessions", "segments", "sets", "cues", "hr", "gaps", "reps"};
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(tables); i++)

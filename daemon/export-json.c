@@ -221,6 +221,36 @@ static void add_heart_rate(JsonBuilder *b, const struct sq_detail *d)
 	json_builder_end_array(b);
 }
 
+/* @v in thousandths, rounded half away from zero (no libm). */
+static int64_t milli_of(double v)
+{
+	return (int64_t)(v * 1000 + (v < 0 ? -0.5 : 0.5));
+}
+
+static void add_reps(JsonBuilder *b, const struct sq_detail *d)
+{
+	size_t i;
+
+	json_builder_set_member_name(b, "reps");
+	json_builder_begin_array(b);
+	for (i = 0; i < d->n_reps; i++) {
+		const struct sq_rep *r = &d->reps[i];
+
+		json_builder_begin_object(b);
+		add_int(b, "segment", r->segment);
+		add_int(b, "count", r->count);
+		add_time(b, "time", r->t_ms);
+		add_str(b, "sensor", r->sensor ? r->sensor : "");
+		/* milli-g: what a sensor resolves, and short to print */
+		add_milli(b, "amplitude_g",
+			  isfinite(r->amplitude_g) ? milli_of(r->amplitude_g)
+						   : 0);
+		add_milli(b, "duration_s", r->duration_ms);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 static void add_gaps(JsonBuilder *b, const struct sq_detail *d)
 {
 	size_t i;
@@ -255,6 +285,7 @@ int export_json(const struct sq_detail *d, FILE *out)
 	add_cues(b, d);
 	add_heart_rate(b, d);
 	add_gaps(b, d);
+	add_reps(b, d);
 	json_builder_end_object(b);
 
 	root = json_builder_get_root(b);

@@ -1196,7 +1196,7 @@ static const GOptionEntry export_options[] = {
 	 "csv, json, fit or tcx (required)", "FORMAT"},
 	{"table", 0, 0, G_OPTION_ARG_STRING, &opt.table,
 	 "CSV only: sessions, segments (default), sets, cues, hr (heart "
-	 "rate) or gaps",
+	 "rate), gaps or reps",
 	 "TABLE"},
 	{"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output,
 	 "Write FILE (replaced atomically) instead of standard output", "FILE"},
@@ -1231,8 +1231,8 @@ static int export_check(const struct command *cmd)
 		if (!export_file_table_known(opt.table))
 			return command_usage(cmd,
 					     "unknown table '%s' (sessions, "
-					     "segments, sets, cues, hr or "
-					     "gaps)",
+					     "segments, sets, cues, hr, gaps "
+					     "or reps)",
 					     opt.table);
 		return CTL_OK;
 	}
