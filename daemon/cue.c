@@ -4,8 +4,9 @@
  *
  * The patterns are chosen to be told apart by ear alone, from across a
  * room, mid-effort: countdown ticks are short and high, a start is one
- * long tone, an end two tones, switch sides three quick ones, and the
- * end of the workout a long falling figure. Pitches only matter for a
+ * long tone, an end two tones, switch sides three quick ones, the end of
+ * the workout a long falling figure, and a broken hold four quick low
+ * buzzes, the one cue that means "not yet". Pitches only matter for a
  * passive buzzer; an active one sounds at its own fixed pitch, so the
  * rhythm alone must carry the meaning.
  */
@@ -33,6 +34,8 @@ static const struct cue_tone patterns[CUE_KIND_MAX][CUE_PATTERN_MAX + 1] = {
 			END_OF_PATTERN},
 	[CUE_DONE] = {T(400, 100, 2500), T(400, 100, 2000), T(800, 0, 1500),
 		      END_OF_PATTERN},
+	[CUE_BROKEN] = {T(90, 60, 900), T(90, 60, 900), T(90, 60, 900),
+			T(90, 0, 900), END_OF_PATTERN},
 };
 
 static const char *const names[CUE_KIND_MAX] = {
@@ -43,6 +46,7 @@ static const char *const names[CUE_KIND_MAX] = {
 	[CUE_END] = "end",
 	[CUE_SWITCH] = "switch",
 	[CUE_DONE] = "done",
+	[CUE_BROKEN] = "broken",
 };
 
 const struct cue_tone *cue_pattern(enum cue_kind kind)

@@ -18,6 +18,7 @@ enum cue_kind {
 	CUE_END,       /* work or hold ends, rest begins */
 	CUE_SWITCH,    /* change sides */
 	CUE_DONE,      /* the workout is over */
+	CUE_BROKEN,    /* a hold was broken before its time was up */
 	CUE_KIND_MAX,
 };
 

@@ -64,8 +64,12 @@ struct hub {
 	GSource *wake; /* next segment end or whole second */
 	guint cue_watch;
 	guint motion_watch;
-	int64_t motion_seq; /* set_mode() of the current segment */
-	int32_t *reps;	    /* per segment: counted, -1 when none was */
+	int64_t motion_seq;  /* set_mode() of the current segment */
+	int32_t *reps;	     /* per segment: counted, -1 when none was */
+	int64_t *held_ms;    /* per segment: held still, -1: no sensor saw */
+	size_t hold_seg;     /* the segment of the hold going on */
+	uint64_t hold_since; /* CLOCK_MONOTONIC ns it began; 0: none */
+	uint32_t adhoc_seq;  /* cues the hub makes itself (broken hold) */
 	guint grace_timer;
 	char status[160];
 };
@@ -161,6 +165,32 @@ static bool is_effort(enum segment_kind kind)
 	       kind == SEGMENT_REPS;
 }
 
+/*
+ * What was held in hold segment @i: with a motion sensor, the time it
+ * saw the runner still in position (a hold still going on at the end
+ * counts to the end); without one, the segment's time. Pauses do not
+ * count either way.
+ */
+static uint32_t held_ms(struct hub *h, size_t i, const struct segment *seg,
+			uint64_t start, uint64_t end)
+{
+	int64_t ms;
+
+	if (seg->kind != SEGMENT_HOLD || !end)
+		return 0;
+	if (!h->held_ms || h->held_ms[i] < 0)
+		return (uint32_t)((end - start - h->paused_ns[i]) / 1000000);
+	ms = h->held_ms[i];
+	if (h->hold_since && h->hold_seg == i) {
+		uint64_t from = h->hold_since > start ? h->hold_since : start;
+
+		if (end > from)
+			ms += (int64_t)((end - from) / 1000000);
+		h->hold_since = 0;
+	}
+	return (uint32_t)ms;
+}
+
 /* Queues segment @i (and the set it was, if an effort) to the store. */
 static void record_segment(struct hub *h, size_t i)
 {
@@ -200,12 +230,7 @@ static void record_segment(struct hub *h, size_t i)
 				seg->kind == SEGMENT_REPS ? seg->reps : 0,
 			/* counted by a motion sensor, -1: none was worn */
 			.reps = h->reps ? h->reps[i] : -1,
-			/* what was held: pauses do not count */
-			.hold_ms = seg->kind == SEGMENT_HOLD && end
-					   ? (uint32_t)((end - start -
-							 h->paused_ns[i]) /
-							1000000)
-					   : 0,
+			.hold_ms = held_ms(h, i, seg, start, end),
 			.start_ms = row.start_ms,
 			.end_ms = row.end_ms,
 		};
@@ -356,6 +381,8 @@ static void finish_session(struct hub *h)
 	g_clear_pointer(&h->skipped, g_free);
 	g_clear_pointer(&h->paused_ns, g_free);
 	g_clear_pointer(&h->reps, g_free);
+	g_clear_pointer(&h->held_ms, g_free);
+	h->hold_since = 0;
 	h->workout = NULL;
 	motion_follow(h, NULL);
 	publish_idle(h);
@@ -504,6 +531,9 @@ static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
 	h->paused_ns = g_new0(uint64_t, engine_n_segments(e));
 	h->reps = g_new(int32_t, engine_n_segments(e));
 	memset(h->reps, 0xff, engine_n_segments(e) * sizeof(*h->reps));
+	h->held_ms = g_new(int64_t, engine_n_segments(e));
+	memset(h->held_ms, 0xff, engine_n_segments(e) * sizeof(*h->held_ms));
+	h->hold_since = 0;
 	h->session = h->s.store ? store_session_begin(h->s.store, w->name,
 						      w->title, h->wall0_ms)
 				: 0;
@@ -725,6 +755,55 @@ static void record_rep(struct hub *h, size_t segment,
 		store_add_rep(h->s.store, h->session, &r);
 }
 
+/* When an event happened, on our clock: the detector says how long
+ * before it was certain (on the sensor's clock), which was just now. */
+static uint64_t event_mono(const struct motion_event *e)
+{
+	uint64_t now = mono_now(), ago = 0;
+
+	if (e->detected_us > e->t_us)
+		ago = (uint64_t)(e->detected_us - e->t_us) * 1000;
+	return ago < now ? now - ago : now;
+}
+
+static void hold_started(struct hub *h, size_t cur,
+			 const struct motion_event *e)
+{
+	gh_hub1_set_holding(h->skel, TRUE);
+	if (h->held_ms[cur] < 0)
+		h->held_ms[cur] = 0;
+	h->hold_seg = cur;
+	h->hold_since = event_mono(e);
+}
+
+/*
+ * Out of position before the time is up: the held time stops growing,
+ * and a buzz says so while there is still time to get back (a break in
+ * the last second and a half is the hold ending, not failing).
+ */
+static void hold_broken(struct hub *h, size_t cur, const struct motion_event *e)
+{
+	uint64_t at = event_mono(e), now = mono_now();
+	struct cue c;
+
+	gh_hub1_set_holding(h->skel, FALSE);
+	if (h->hold_since && h->hold_seg == cur && at > h->hold_since)
+		h->held_ms[cur] += (int64_t)((at - h->hold_since) / 1000000);
+	h->hold_since = 0;
+	g_message("Hold broken after %.1f s", e->duration_us / 1e6);
+	if (engine_remaining_ms(h->engine, now) < 1500)
+		return;
+	c = (struct cue){
+		.deadline_ns = now,
+		.kind = CUE_BROKEN,
+		.segment = (uint16_t)cur,
+		/* apart from the engine's numbers: high bit set */
+		.seq = 0x80000000u | h->adhoc_seq++,
+	};
+	if (cue_thread_schedule(h->s.cues, &c, 1) < 0)
+		g_warning("Could not sound the broken-hold cue");
+}
+
 /* Reps and holds from the low-latency thread. */
 static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
 {
@@ -757,12 +836,10 @@ static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
 				hub_control(h, HUB_DONE);
 			break;
 		case MOTION_HOLD_STARTED:
-			gh_hub1_set_holding(h->skel, TRUE);
+			hold_started(h, cur, &ev[i]);
 			break;
 		case MOTION_HOLD_BROKEN:
-			g_message("Hold broken after %.1f s",
-				  ev[i].duration_us / 1e6);
-			gh_hub1_set_holding(h->skel, FALSE);
+			hold_broken(h, cur, &ev[i]);
 			break;
 		}
 	}

@@ -45,6 +45,8 @@
  *   reps ADDR N [PERIOD_MS]        an imu sensor: a still second, then N
  *                                  reps (default 2000 ms each), then still,
  *                                  5 samples at 50 Hz a notification
+ *   posture ADDR DEG               an imu sensor held still, tilted DEG
+ *                                  degrees (a hold; a change breaks it)
  *   follow ADDR                    one a second, the heart rate rising
  *                                  in gymhubd's work phases and falling
  *                                  in its rests (make demo)
@@ -218,7 +220,9 @@ struct device {
 	guint imu_timer;
 	unsigned int imu_reps; /* reps still to make */
 	double imu_period_s;
-	uint64_t imu_i; /* samples sent */
+	uint64_t imu_i;	    /* samples since the reps command */
+	uint64_t imu_clock; /* samples since the sensor started: its clock */
+	double imu_tilt;    /* posture: degrees about x, when still */
 	uint16_t imu_seq;
 	bool random_addr, advertising, in_range;
 	int16_t rssi;
@@ -1479,7 +1483,7 @@ static gboolean imu_tick(gpointer data)
 {
 	struct device *d = data;
 	uint8_t pkt[10 + 5 * 6];
-	uint32_t t0 = (uint32_t)(d->imu_i * 20000);
+	uint32_t t0 = (uint32_t)(d->imu_clock * 20000);
 	int i;
 
 	pkt[0] = 1;
@@ -1493,16 +1497,20 @@ static gboolean imu_tick(gpointer data)
 	pkt[7] = (uint8_t)(t0 >> 24);
 	pkt[8] = 20000 & 0xff;
 	pkt[9] = 20000 >> 8;
+	d->imu_clock += 5;
 	for (i = 0; i < 5; i++, d->imu_i++) {
 		double t = d->imu_i / 50.0 - 1.0, a = 0;
 		int16_t v[3];
 		int k;
 
+		double tilt = d->imu_tilt * G_PI / 180;
+
 		if (t >= 0 && t < d->imu_reps * d->imu_period_s)
 			a = 0.35 * sin(2 * G_PI * t / d->imu_period_s);
-		v[0] = (int16_t)(600 * a);
-		v[1] = (int16_t)(300 * a);
-		v[2] = (int16_t)(1000 + 740 * a);
+		/* gravity in the posture held, a few mg of tremor */
+		v[0] = (int16_t)(600 * a + g_random_int_range(-4, 5));
+		v[1] = (int16_t)(300 * a + 1000 * sin(tilt));
+		v[2] = (int16_t)(1000 * cos(tilt) + 740 * a);
 		for (k = 0; k < 3; k++) {
 			pkt[10 + i * 6 + k * 2] = (uint8_t)(v[k] & 0xff);
 			pkt[11 + i * 6 + k * 2] =
@@ -1601,6 +1609,12 @@ static const char *command(char **a, int n)
 		d->imu_reps = (unsigned int)atoi(a[2]);
 		d->imu_period_s = n > 3 ? atoi(a[3]) / 1000.0 : 2.0;
 		d->imu_i = 0;
+		if (!d->imu_timer)
+			d->imu_timer = g_timeout_add(100, imu_tick, d);
+	} else if (!strcmp(a[0], "posture") && n == 3) {
+		if (!d->imu)
+			return "not a motion sensor";
+		d->imu_tilt = g_ascii_strtod(a[2], NULL);
 		if (!d->imu_timer)
 			d->imu_timer = g_timeout_add(100, imu_tick, d);
 	} else if (!strcmp(a[0], "stream") && n >= 3) {

@@ -492,6 +492,58 @@ static void test_reps_counted(void **state)
 	sq_detail_free(d);
 }
 
+/*
+ * A wall sit with a motion sensor: the hub sees the runner still in
+ * position, then out of it early: Holding goes true then false, a
+ * "broken" cue sounds, and the set stores the time actually held, not
+ * the 8 s planned.
+ */
+static void test_hold_broken(void **state)
+{
+	struct harness *h = *state;
+	g_autoptr(GVariant) r = NULL;
+	struct sq_detail *d;
+	size_t i, broken = 0;
+	int64_t id;
+
+	harness_fake(h, "add " IMU " 'Thigh IMU' imu");
+	harness_start_daemon(h);
+	assert_int_equal(harness_ctl(h, NULL, "pair", IMU, NULL), 0);
+	harness_fake_wait(h, "start-notify " IMU);
+	harness_fake(h, "posture " IMU " 0");
+	r = harness_call(h, "Start", g_variant_new("(s)", "hold"), NULL);
+	assert_non_null(r);
+	g_variant_get(r, "(x)", &id);
+	harness_wait_prop_s(h, "Phase", "hold");
+	{
+		gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+
+		for (;;) {
+			g_autoptr(GVariant) v = harness_prop(h, "Holding");
+
+			if (g_variant_get_boolean(v))
+				break;
+			if (g_get_monotonic_time() > end)
+				fail_msg("the hold never started");
+			harness_pump(h, 20);
+		}
+	}
+	/* sliding off the wall: 40 degrees out of position, and moving
+	 * about until the time is up (still again would be a new hold) */
+	harness_fake(h, "posture " IMU " 40");
+	harness_fake(h, "reps " IMU " 20 800");
+	harness_daemon_wait(h, "Hold broken after");
+	harness_wait_prop_s(h, "Phase", "");
+	d = load_session(h, id);
+	for (i = 0; i < d->n_cues; i++)
+		broken += !strcmp(d->cues[i].kind, "broken");
+	assert_int_equal(broken, 1);
+	assert_int_equal(d->n_sets, 1);
+	assert_true(d->sets[0].hold_ms > 0);
+	assert_true(d->sets[0].hold_ms < 7000);
+	sq_detail_free(d);
+}
+
 static void test_cli_errors(void **state)
 {
 	struct harness *h = *state;
@@ -523,6 +575,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auto_export_round_trip,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reps_counted, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hold_broken, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cli_errors, setup,
 						teardown),
