@@ -110,7 +110,7 @@ GYMHUBD_OBJ = $(B)/daemon/main.o $(B)/daemon/hub.o $(GEN_OBJ) \
 	      $(sort $(ENGINE_OBJ) $(CUETHR_OBJ) $(CONFIG_OBJ) $(STORE_OBJ) \
 		     $(SENSORS_OBJ) $(EXPORT_OBJ))
 GYMHUBCTL_OBJ = $(B)/hub-ui/gymhubctl.o $(B)/hub-ui/ctl-sensors.o \
-	      $(B)/daemon/bt-address.o $(GEN_OBJ) $(HRS_OBJ) \
+	      $(B)/daemon/bt-address.o $(GEN_OBJ) $(HRS_OBJ) $(IMU_OBJ) \
 	      $(sort $(QUERY_OBJ) $(EXPORT_OBJ))
 
 GYMHUBD_LIBS = $(GIO_LIBS) $(GPIOD_LIBS) $(SQLITE_LIBS) $(SYSTEMD_LIBS) \

@@ -29,6 +29,7 @@
 #include "ctl.h"
 #include "export-file.h"
 #include "export.h"
+#include "gymhub-imu.h"
 #include "hrs.h"
 #include "hub1-generated.h"
 #include "session-query.h"
@@ -1386,6 +1387,52 @@ static void decode_print_text(const struct hrs_measurement *m)
 	printf("\n");
 }
 
+/* A gymhub IMU notification (docs/gymhub-imu.md), for sensor makers. */
+static int decode_imu(const struct command *cmd, int argc, char **argv)
+{
+	uint8_t bytes[GYMHUB_IMU_HEADER +
+		      GYMHUB_IMU_MAX_SAMPLES * GYMHUB_IMU_SAMPLE + 1];
+	struct gymhub_imu_packet p;
+	int i = 2, bad = 0, k;
+	size_t len;
+
+	if (argc < 3)
+		return command_usage(cmd, "missing HEX");
+	while (i < argc) {
+		g_autofree char *hex = decode_join(argc, argv, &i);
+
+		if (hrs_hex_decode(hex, bytes, sizeof(bytes), &len) < 0) {
+			fail("'%s' is not hex bytes (e.g. 01 01 00 00 ...)",
+			     hex);
+			return CTL_USAGE;
+		}
+		if (gymhub_imu_parse(bytes, len, &p) < 0) {
+			fail("'%s' is not a gymhub IMU notification: version "
+			     "1, 1 to %d samples, exactly 10 + 6 bytes per "
+			     "sample, interval not 0 (%zu bytes)",
+			     hex, GYMHUB_IMU_MAX_SAMPLES, len);
+			bad++;
+			continue;
+		}
+		if (opt.json) {
+			printf("{\"seq\":%u,\"t0_us\":%u,\"interval_us\":%u,"
+			       "\"samples_mg\":[",
+			       p.seq, p.t0_us, p.interval_us);
+			for (k = 0; k < p.n; k++)
+				printf("%s[%d,%d,%d]", k ? "," : "", p.mg[k][0],
+				       p.mg[k][1], p.mg[k][2]);
+			printf("]}\n");
+			continue;
+		}
+		printf("seq %u, %u sample(s) from t0 %u us, every %u us\n",
+		       p.seq, p.n, p.t0_us, p.interval_us);
+		for (k = 0; k < p.n; k++)
+			printf("  %+6d %+6d %+6d mg\n", p.mg[k][0], p.mg[k][1],
+			       p.mg[k][2]);
+	}
+	return bad ? CTL_FAILED : CTL_OK;
+}
+
 static int cmd_decode(struct ctl *c, const struct command *cmd, int argc,
 		      char **argv)
 {
@@ -1395,8 +1442,10 @@ static int cmd_decode(struct ctl *c, const struct command *cmd, int argc,
 	int i = 2, bad = 0, r;
 	size_t len;
 
+	if (strcmp(argv[1], "imu") == 0)
+		return decode_imu(cmd, argc, argv);
 	if (strcmp(argv[1], "hrs") != 0)
-		return command_usage(cmd, "unknown protocol '%s' (hrs)",
+		return command_usage(cmd, "unknown protocol '%s' (hrs or imu)",
 				     argv[1]);
 	if (argc < 3)
 		return command_usage(cmd, "missing HEX");
@@ -1519,10 +1568,10 @@ static const struct command commands[] = {
 	 .min_args = 0,
 	 .max_args = 1},
 	{.name = "decode",
-	 .params = "hrs HEX...",
-	 .synopsis = "[--json] hrs HEX...",
-	 .summary = "Show what the hub reads from raw heart-rate "
-		    "notification bytes (e.g. from btmon)",
+	 .params = "hrs|imu HEX...",
+	 .synopsis = "[--json] hrs|imu HEX...",
+	 .summary = "Show what the hub reads from raw heart-rate or gymhub "
+		    "IMU notification bytes (e.g. from btmon)",
 	 .run = cmd_decode,
 	 .json = TRUE,
 	 .min_args = 2,

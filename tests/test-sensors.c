@@ -549,6 +549,22 @@ static void test_cli_errors(void **state)
 	struct harness *h = *state;
 	g_autofree char *out = NULL, *out2 = NULL;
 
+	/* a maker checking the bytes their sensor sends (docs example) */
+	{
+		g_autofree char *dec = NULL, *bad = NULL;
+
+		assert_int_equal(harness_ctl(h, &dec, "decode", "imu", "01",
+					     "02", "2a", "00", "40", "42", "0f",
+					     "00", "20", "4e", "e8", "03", "00",
+					     "00", "00", "00", "18", "fc", "f4",
+					     "01", "e8", "03", NULL),
+				 0);
+		assert_non_null(strstr(dec, "seq 42, 2 sample(s)"));
+		assert_non_null(strstr(dec, "-1000   +500  +1000 mg"));
+		assert_int_equal(
+			harness_ctl(h, &bad, "decode", "imu", "0102", NULL), 1);
+		assert_non_null(strstr(bad, "not a gymhub IMU notification"));
+	}
 	harness_start_daemon(h);
 	assert_int_equal(harness_ctl(h, &out, "pair", "not-an-address", NULL),
 			 2);
