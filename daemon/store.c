@@ -648,9 +648,12 @@ static void add_data(struct store *st, struct store_op *op)
 			trim_backlog(st);
 		return;
 	}
-	/* A full batch, or a session's end (gymhubctl, run just after a
-	 * workout, should find it finished), is committed at once. */
-	if (st->backlog.length >= BATCH_MAX || op->kind == STORE_OP_END)
+	/* A full batch, a session's start (a power cut in its first half
+	 * second must still leave it, as recovered) or its end (gymhubctl,
+	 * run just after a workout, should find it finished) is committed
+	 * at once: one fsync more per session. */
+	if (st->backlog.length >= BATCH_MAX || op->kind == STORE_OP_BEGIN ||
+	    op->kind == STORE_OP_END)
 		st->wake_us = 0;
 	else if (st->backlog.length == 1)
 		st->wake_us = g_get_monotonic_time() + STORE_BATCH_MS * 1000;
