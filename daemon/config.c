@@ -28,6 +28,10 @@ static const char *const buttons_keys[] = {
 static const char *const sensors_keys[] = {
 	"adapter", "primary", "max-hr", "resting-hr", "low-battery", NULL};
 
+static const char *const motion_keys[] = {"hold-start", NULL};
+/* Indexed by the value of struct config's hold_start_still. */
+static const char *const hold_start_names[] = {"timer", "still", NULL};
+
 static const struct {
 	const char *name;
 	const char *const *keys;
@@ -35,12 +39,12 @@ static const struct {
 	{"hub", hub_keys},	   {"cues", cues_keys},
 	{"buzzer", buzzer_keys},   {"realtime", realtime_keys},
 	{"sensors", sensors_keys}, {"export", export_keys},
-	{"buttons", buttons_keys},
+	{"buttons", buttons_keys}, {"motion", motion_keys},
 };
 
 static const char *const group_names[] = {"hub",      "cues",	 "buzzer",
 					  "realtime", "sensors", "export",
-					  "buttons",  NULL};
+					  "buttons",  "motion",	 NULL};
 
 /* Indexed by enum config_buzzer. */
 static const char *const buzzer_names[] = {
@@ -77,6 +81,7 @@ struct config *config_new_default(void)
 	c->max_hr = 0;
 	c->rest_hr = 0;
 	c->low_battery = 15;
+	c->hold_start_still = true;
 	c->button_chip = g_strdup("gpiochip0");
 	c->button_start = c->button_next = c->button_stop = -1;
 	c->button_active_low = true;
@@ -283,6 +288,18 @@ static bool read_sensors(const struct keyfile_lines *kl, struct config *c,
 	return true;
 }
 
+static bool read_motion(const struct keyfile_lines *kl, struct config *c,
+			GError **error)
+{
+	unsigned int hold_start = c->hold_start_still;
+
+	if (!keyfile_lines_get_choice(kl, "motion", "hold-start",
+				      hold_start_names, &hold_start, error))
+		return false;
+	c->hold_start_still = hold_start == 1;
+	return true;
+}
+
 static bool get_line(const struct keyfile_lines *kl, const char *key, int *ret,
 		     GError **error)
 {
@@ -390,7 +407,7 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 		return false;
 	c->rt_priority = (int)prio;
 	return read_sensors(kl, c, error) && read_export(kl, c, error) &&
-	       read_buttons(kl, c, error);
+	       read_buttons(kl, c, error) && read_motion(kl, c, error);
 }
 
 struct config *config_parse(const char *data, size_t len, const char *origin,

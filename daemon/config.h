@@ -58,6 +58,8 @@ struct config {
 	char *primary;		  /* AA:BB:..., NULL: the first strap */
 	uint16_t max_hr, rest_hr; /* 0: not set (no zones) */
 	uint32_t low_battery;	  /* 15 (percent) */
+	/* [motion] */
+	bool hold_start_still; /* true: holds start when the runner is still */
 	/* [buttons] */
 	char *button_chip;			    /* gpiochip0 */
 	int button_start, button_next, button_stop; /* -1: none */

@@ -47,6 +47,16 @@ struct engine {
 
 	enum engine_state state;
 	size_t cur;
+	/*
+	 * Hold waiting: hold_wait is what the caller says (a motion sensor
+	 * is there to see stillness); will_wait[i] what was decided for
+	 * segment i when the cue at its start was (or was not) scheduled,
+	 * so the boundary cue and the segment agree; waiting is true while
+	 * the current hold waits for the runner to be still.
+	 */
+	bool hold_wait;
+	bool *will_wait;
+	bool waiting;
 	uint64_t origin_ns; /* start of cur, shifted by pauses */
 	uint64_t paused_ns; /* when the current pause began */
 
@@ -150,6 +160,7 @@ static int flatten_sets(struct builder *b, const struct block *bl, uint16_t idx)
 
 	if (bl->n_exercises)
 		copy_exercise(s.exercise, bl->exercises[0]);
+	s.wait_still = bl->kind == BLOCK_HOLD && bl->wait_still;
 	for (set = 1; set <= bl->sets; set++) {
 		s.set = (uint16_t)set;
 		if (bl->kind == BLOCK_REPS) {
@@ -167,6 +178,7 @@ static int flatten_sets(struct builder *b, const struct block *bl, uint16_t idx)
 				sw.kind = SEGMENT_SWITCH;
 				sw.duration_ms = bl->switch_ms;
 				sw.side = SIDE_NONE;
+				sw.wait_still = false;
 				r = push_segment(b, &sw);
 			}
 			s.side = SIDE_RIGHT;
@@ -274,6 +286,7 @@ void engine_free(struct engine *e)
 	free(e->segs);
 	free(e->start_ns);
 	free(e->end_ns);
+	free(e->will_wait);
 	free(e);
 }
 
@@ -301,7 +314,8 @@ int engine_new(const struct workout *w, struct engine **ret)
 	e->segs = calloc(b.n, sizeof(*e->segs));
 	e->start_ns = calloc(b.n, sizeof(*e->start_ns));
 	e->end_ns = calloc(b.n, sizeof(*e->end_ns));
-	if (!e->segs || !e->start_ns || !e->end_ns)
+	e->will_wait = calloc(b.n, sizeof(*e->will_wait));
+	if (!e->segs || !e->start_ns || !e->end_ns || !e->will_wait)
 		goto out;
 	b = (struct builder){.segs = e->segs};
 	r = flatten(w, &b);
@@ -339,9 +353,20 @@ uint64_t engine_planned_ms(const struct engine *e)
 
 /* --- cues */
 
-static bool is_open(const struct segment *s)
+/* An open segment has no end of its own: a rep step, a waiting hold. */
+static bool is_open(const struct engine *e)
 {
-	return s->kind == SEGMENT_REPS;
+	return e->segs[e->cur].kind == SEGMENT_REPS || e->waiting;
+}
+
+/* Whether hold segment @i, if it began now, would wait for stillness. */
+static bool decide_wait(struct engine *e, size_t i)
+{
+	if (i >= e->n)
+		return false;
+	e->will_wait[i] = e->hold_wait && e->segs[i].kind == SEGMENT_HOLD &&
+			  e->segs[i].wait_still;
+	return e->will_wait[i];
 }
 
 static bool is_effort(enum segment_kind kind)
@@ -395,7 +420,7 @@ static void add_interior(struct interior *c, size_t *n, uint64_t offset_ns,
  * cues after @after_ns into it, then the boundary cue at its end. Earliest
  * first; returns how many (at most SEGMENT_CUES_MAX).
  */
-static size_t segment_cues(const struct engine *e, size_t i, uint64_t origin,
+static size_t segment_cues(struct engine *e, size_t i, uint64_t origin,
 			   uint64_t after_ns, struct cue *out)
 {
 	const struct segment *s = &e->segs[i];
@@ -449,7 +474,8 @@ static size_t segment_cues(const struct engine *e, size_t i, uint64_t origin,
 		n_out++;
 	}
 
-	end = boundary_kind(e, i + 1);
+	/* A hold that waits for stillness starts with its own cue. */
+	end = decide_wait(e, i + 1) ? -1 : boundary_kind(e, i + 1);
 	if (end >= 0)
 		out[n_out++] = (struct cue){
 			.deadline_ns = origin + d,
@@ -477,7 +503,7 @@ static void queue_segment_cues(struct engine *e, uint64_t after_ns)
 	struct cue c[SEGMENT_CUES_MAX];
 	size_t n, i;
 
-	if (is_open(&e->segs[e->cur]))
+	if (is_open(e))
 		return;
 	n = segment_cues(e, e->cur, e->origin_ns, after_ns, c);
 	for (i = 0; i < n; i++)
@@ -518,8 +544,11 @@ size_t engine_take_cues(struct engine *e, struct cue *out, size_t max)
  */
 static void begin(struct engine *e, size_t i, uint64_t t, bool on_schedule)
 {
-	int kind = boundary_kind(e, i);
+	bool wait =
+		on_schedule ? i < e->n && e->will_wait[i] : decide_wait(e, i);
+	int kind = wait ? -1 : boundary_kind(e, i);
 
+	e->waiting = false;
 	if (!on_schedule && kind >= 0) {
 		struct cue c = {
 			.deadline_ns = t,
@@ -537,6 +566,7 @@ static void begin(struct engine *e, size_t i, uint64_t t, bool on_schedule)
 	e->cur = i;
 	e->start_ns[i] = t;
 	e->origin_ns = t;
+	e->waiting = wait;
 	queue_segment_cues(e, 0);
 }
 
@@ -549,7 +579,7 @@ int engine_advance(struct engine *e, uint64_t now)
 {
 	int ended = 0;
 
-	while (e->state == ENGINE_RUNNING && !is_open(&e->segs[e->cur]) &&
+	while (e->state == ENGINE_RUNNING && !is_open(e) &&
 	       current_end(e) <= now) {
 		uint64_t t = current_end(e);
 
@@ -609,6 +639,8 @@ static int end_now(struct engine *e, uint64_t now, bool rep_step_only)
 	engine_advance(e, now);
 	if (e->state != ENGINE_RUNNING)
 		return -EINVAL;
+	if (rep_step_only && e->waiting)
+		return engine_hold_go(e, now);
 	if (rep_step_only && e->segs[e->cur].kind != SEGMENT_REPS)
 		return -EINVAL;
 	/* A time before the segment's start would make it negative. */
@@ -630,6 +662,36 @@ int engine_done(struct engine *e, uint64_t now)
 	return end_now(e, now, true);
 }
 
+int engine_hold_go(struct engine *e, uint64_t now)
+{
+	struct cue c = {.kind = CUE_START};
+
+	if (e->state != ENGINE_RUNNING)
+		return -EINVAL;
+	engine_advance(e, now);
+	if (e->state != ENGINE_RUNNING || !e->waiting)
+		return -EINVAL;
+	e->waiting = false;
+	e->origin_ns = now > e->start_ns[e->cur] ? now : e->start_ns[e->cur];
+	c.deadline_ns = e->origin_ns;
+	c.segment = (uint16_t)e->cur;
+	e->n_queued = 0;
+	queue_cue(e, &c);
+	queue_segment_cues(e, 0);
+	return 0;
+}
+
+void engine_set_hold_wait(struct engine *e, bool wait)
+{
+	e->hold_wait = wait;
+}
+
+bool engine_waiting(const struct engine *e)
+{
+	return (e->state == ENGINE_RUNNING || e->state == ENGINE_PAUSED) &&
+	       e->waiting;
+}
+
 int engine_stop(struct engine *e, uint64_t now)
 {
 	if (e->state == ENGINE_RUNNING)
@@ -640,13 +702,14 @@ int engine_stop(struct engine *e, uint64_t now)
 		now > e->start_ns[e->cur] ? now : e->start_ns[e->cur];
 	e->state = ENGINE_STOPPED;
 	e->cur = e->n;
+	e->waiting = false;
 	e->n_queued = 0;
 	return 0;
 }
 
 uint64_t engine_next_deadline(const struct engine *e)
 {
-	if (e->state != ENGINE_RUNNING || is_open(&e->segs[e->cur]))
+	if (e->state != ENGINE_RUNNING || is_open(e))
 		return UINT64_MAX;
 	return current_end(e);
 }
@@ -667,7 +730,10 @@ uint32_t engine_remaining_ms(const struct engine *e, uint64_t now)
 
 	if (e->state != ENGINE_RUNNING && e->state != ENGINE_PAUSED)
 		return 0;
-	if (is_open(&e->segs[e->cur]))
+	/* A waiting hold has all of its time ahead of it. */
+	if (e->waiting)
+		return e->segs[e->cur].duration_ms;
+	if (is_open(e))
 		return 0;
 	/* Paused: the clock stands still at the pause. */
 	if (e->state == ENGINE_PAUSED)

@@ -22,6 +22,13 @@
  * done, or after an open-ended rep step) its start cue is handed out with
  * deadline "now". After pause the caller must cancel what it scheduled;
  * after resume engine_take_cues() hands out what is still ahead.
+ *
+ * Holds that wait. A hold segment with wait_still, begun while the caller
+ * said a motion sensor is there (engine_set_hold_wait()), is open like a
+ * rep step: no start cue, no deadline, the whole hold time remaining,
+ * until engine_hold_go() (the runner is still in position, or said
+ * "done") starts its countdown with a start cue. Countdown beeps before
+ * it still lead into it: they say "get into position".
  */
 #ifndef GYMHUB_ENGINE_H
 #define GYMHUB_ENGINE_H
@@ -61,6 +68,8 @@ struct segment {
 	uint16_t set;	 /* 1-based */
 	uint16_t sets;
 	uint32_t reps; /* rep target for SEGMENT_REPS */
+	/* SEGMENT_HOLD: its countdown may wait for the runner to be still */
+	bool wait_still;
 	/* ms from workout start if nothing is paused, skipped or open */
 	uint64_t planned_start_ms;
 };
@@ -101,8 +110,25 @@ int engine_pause(struct engine *e, uint64_t now);
 int engine_resume(struct engine *e, uint64_t now);
 /* Ends the current segment at @now; the last one finishes the workout. */
 int engine_skip(struct engine *e, uint64_t now);
-/* Like skip, for a rep step only: -EINVAL when the segment is not one. */
+/*
+ * Like skip, for a rep step; in a waiting hold it is engine_hold_go().
+ * -EINVAL for any other segment.
+ */
 int engine_done(struct engine *e, uint64_t now);
+/*
+ * Whether hold segments with wait_still that begin from now on wait for
+ * stillness (true while a motion sensor is connected). A boundary cue
+ * already scheduled keeps the choice made with it. Default false.
+ */
+void engine_set_hold_wait(struct engine *e, bool wait);
+/* True while the current hold waits for the runner (paused included). */
+bool engine_waiting(const struct engine *e);
+/*
+ * The waiting hold's countdown starts at @now: 0, or -EINVAL when the
+ * current segment is no waiting hold (or the engine is not running).
+ * Its start cue is due at @now, its other cues follow.
+ */
+int engine_hold_go(struct engine *e, uint64_t now);
 /* 0, or -EINVAL when idle or already over. */
 int engine_stop(struct engine *e, uint64_t now);
 /*

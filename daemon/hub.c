@@ -70,6 +70,8 @@ struct hub {
 	size_t hold_seg;     /* the segment of the hold going on */
 	uint64_t hold_since; /* CLOCK_MONOTONIC ns it began; 0: none */
 	uint32_t adhoc_seq;  /* cues the hub makes itself (broken hold) */
+	bool motion_present; /* a motion sensor is sending */
+	bool shown_waiting;  /* Waiting as last published */
 	guint grace_timer;
 	char status[160];
 };
@@ -278,6 +280,8 @@ static void publish_idle(struct hub *h)
 	GhHub1 *o = h->skel;
 
 	gh_hub1_set_state(o, "idle");
+	gh_hub1_set_waiting(o, FALSE);
+	h->shown_waiting = false;
 	gh_hub1_set_workout(o, "");
 	gh_hub1_set_session(o, 0);
 	gh_hub1_set_phase(o, "");
@@ -328,8 +332,11 @@ static void publish(struct hub *h, uint64_t now)
 		return; /* over: finish_session() publishes idle */
 	seg = engine_segment(h->engine, cur);
 	gh_hub1_set_remaining_ms(o, engine_remaining_ms(h->engine, now));
-	if (cur == h->shown && st == h->shown_state)
+	gh_hub1_set_waiting(o, engine_waiting(h->engine));
+	if (cur == h->shown && st == h->shown_state &&
+	    engine_waiting(h->engine) == h->shown_waiting)
 		return;
+	h->shown_waiting = engine_waiting(h->engine);
 	gh_hub1_set_state(o, st == ENGINE_PAUSED ? "paused" : "running");
 	h->shown_state = st;
 	if (cur != h->shown) {
@@ -351,10 +358,13 @@ static void publish(struct hub *h, uint64_t now)
 			side_to_string(seg->side), seg->round, seg->rounds,
 			seg->duration_ms);
 	}
-	set_status(h, "%s %s: %s%s%s (%zu/%zu)",
+	set_status(h, "%s %s: %s%s%s%s (%zu/%zu)",
 		   st == ENGINE_PAUSED ? "Paused" : "Running", h->workout->name,
 		   segment_kind_to_string(seg->kind), *seg->exercise ? " " : "",
-		   seg->exercise, cur + 1, engine_n_segments(h->engine));
+		   seg->exercise,
+		   h->shown_waiting ? ", waiting for the runner to be still"
+				    : "",
+		   cur + 1, engine_n_segments(h->engine));
 }
 
 static void finish_session(struct hub *h)
@@ -513,6 +523,7 @@ static int hub_start(struct hub *h, const char *name, int64_t *ret_session)
 	if (r < 0)
 		return r;
 	now = mono_now();
+	engine_set_hold_wait(e, h->s.motion && h->motion_present);
 	r = engine_start(e, now);
 	if (r < 0) {
 		engine_free(e);
@@ -654,8 +665,11 @@ void hub_button(struct hub *h, enum button_action a, const char *workout)
 			      ? engine_segment(h->engine,
 					       engine_current(h->engine))
 			      : NULL;
-		r = hub_control(h, seg && seg->kind == SEGMENT_REPS ? HUB_DONE
-								    : HUB_SKIP);
+		/* done ends a rep step, or starts a waiting hold's clock */
+		r = hub_control(h, seg && (seg->kind == SEGMENT_REPS ||
+					   engine_waiting(h->engine))
+					   ? HUB_DONE
+					   : HUB_SKIP);
 		break;
 	case BUTTON_STOP:
 		if (!h->engine)
@@ -804,6 +818,29 @@ static void hold_broken(struct hub *h, size_t cur, const struct motion_event *e)
 		g_warning("Could not sound the broken-hold cue");
 }
 
+/* A hold that waited for stillness starts its countdown now. */
+static void hold_go(struct hub *h, const char *why)
+{
+	uint64_t now = mono_now();
+
+	if (engine_hold_go(h->engine, now) < 0)
+		return;
+	g_message("Hold countdown started: %s", why);
+	hub_sync(h, now, true);
+}
+
+void hub_motion_sensor(struct hub *h, bool present)
+{
+	h->motion_present = present;
+	if (!h->engine || h->finishing)
+		return;
+	engine_set_hold_wait(h->engine, h->s.motion && present);
+	/* Nothing would ever see the runner settle: do not keep waiting. */
+	if (!present && engine_waiting(h->engine) &&
+	    engine_state(h->engine) == ENGINE_RUNNING)
+		hold_go(h, "the motion sensor went away");
+}
+
 /* Reps and holds from the low-latency thread. */
 static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
 {
@@ -837,6 +874,8 @@ static gboolean on_motion(gint fd, GIOCondition cond, gpointer data)
 			break;
 		case MOTION_HOLD_STARTED:
 			hold_started(h, cur, &ev[i]);
+			if (engine_waiting(h->engine))
+				hold_go(h, "the runner is still in position");
 			break;
 		case MOTION_HOLD_BROKEN:
 			hold_broken(h, cur, &ev[i]);

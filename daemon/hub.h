@@ -50,6 +50,13 @@ void hub_free(struct hub *hub); /* accepts NULL */
  * skip or done, stop; what cannot be done now is logged, not an error. */
 void hub_button(struct hub *hub, enum button_action a, const char *workout);
 
+/*
+ * Whether a motion sensor is sending (sensors.c says when this changes):
+ * only then do holds wait for the runner to be still, and a hold waiting
+ * when it goes away starts its countdown at once.
+ */
+void hub_motion_sensor(struct hub *hub, bool present);
+
 /* The exported skeleton, for the modules that serve part of Hub1
  * (sensors.c). */
 GhHub1 *hub_skeleton(struct hub *hub);

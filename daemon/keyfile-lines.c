@@ -475,6 +475,34 @@ bool keyfile_lines_get_bool(const struct keyfile_lines *kl, const char *group,
 	return false;
 }
 
+bool keyfile_lines_get_choice(const struct keyfile_lines *kl, const char *group,
+			      const char *key, const char *const *names,
+			      unsigned int *ret, GError **error)
+{
+	g_autofree char *v = NULL;
+	g_autofree char *all = NULL;
+	const char *near;
+	unsigned int i;
+
+	if (!keyfile_lines_get_string(kl, group, key, 0, &v, error))
+		return false;
+	if (!v)
+		return true;
+	for (i = 0; names[i]; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*ret = i;
+			return true;
+		}
+	}
+	all = g_strjoinv(", ", (char **)names);
+	near = keyfile_lines_closest(v, names);
+	keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID, group,
+				key, "expected one of %s, got '%s'%s%s%s", all,
+				v, near ? " (did you mean '" : "",
+				near ? near : "", near ? "'?)" : "");
+	return false;
+}
+
 /* Unescaped (\s \n \t \r \\), as GKeyFile does for strings. */
 static char *get_unescaped(const struct keyfile_lines *kl, const char *group,
 			   const char *key, GError **error)

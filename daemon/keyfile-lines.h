@@ -100,6 +100,13 @@ bool keyfile_lines_get_string(const struct keyfile_lines *kl, const char *group,
 			      const char *key, size_t max_len, char **ret,
 			      GError **error);
 /*
+ * One of @names (NULL-terminated): *@ret is its index. The error lists
+ * the choices and suggests the closest for a typo.
+ */
+bool keyfile_lines_get_choice(const struct keyfile_lines *kl, const char *group,
+			      const char *key, const char *const *names,
+			      unsigned int *ret, GError **error);
+/*
  * A ';'-separated list: items stripped, empty ones dropped, at least one
  * left, each of at most @max_len bytes (0: no limit). *@ret is replaced.
  */

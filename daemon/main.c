@@ -293,6 +293,7 @@ static bool load_workouts(struct daemon *d, GError **error)
 		.countdown_s = d->cfg->countdown_s,
 		.halfway = d->cfg->halfway,
 		.last10 = d->cfg->last10,
+		.hold_start_still = d->cfg->hold_start_still,
 	};
 	g_autoptr(GPtrArray) dirs = g_ptr_array_new();
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
@@ -329,6 +330,13 @@ static int check_config(struct daemon *d)
 		printf("  %-16s %s\n", w->name, w->title);
 	}
 	return EXIT_SUCCESS;
+}
+
+static void motion_changed(bool present, void *data)
+{
+	struct daemon *d = data;
+
+	hub_motion_sensor(d->hub, present);
 }
 
 static const char *motion_sensor(void *data)
@@ -479,6 +487,8 @@ static int setup(struct daemon *d, GError **error)
 		.max_hr = d->cfg->max_hr,
 		.rest_hr = d->cfg->rest_hr,
 		.low_battery = d->cfg->low_battery,
+		.motion_changed = motion_changed,
+		.user_data = d,
 	};
 	d->sensors = sensors_new(&ss);
 	open_buttons(d);

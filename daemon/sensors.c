@@ -215,6 +215,20 @@ static void on_state(enum bluez_state st, void *data)
 	gh_hub1_set_bluetooth(s->s.skel, bluez_state_name(st));
 }
 
+/* The motion sensor counted is the first one sending; the hub hears of
+ * each change (holds wait for stillness only while there is one). */
+static void set_motion(struct sensors *s, struct sensor *x)
+{
+	if (s->motion == x)
+		return;
+	s->motion = x;
+	if (x)
+		g_message("Sensor %s (%s) counts reps and holds", label(x),
+			  x->address);
+	if (s->s.motion_changed)
+		s->s.motion_changed(x != NULL, s->s.user_data);
+}
+
 static void on_link(const char *address, bool up, const char *why, void *data)
 {
 	struct sensors *s = data;
@@ -252,7 +266,7 @@ static void on_link(const char *address, bool up, const char *why, void *data)
 		x->bpm = 0;
 		x->imu_seen = false;
 		if (s->motion == x)
-			s->motion = NULL;
+			set_motion(s, NULL);
 		/* A dropout in the middle of a session is a gap in its
 		 * heart rate: the export shows it as one, not as a flat
 		 * line. */
@@ -343,7 +357,7 @@ static void on_imu(struct sensors *s, struct sensor *x, const uint8_t *buf,
 	x->imu_seen = true;
 	x->imu_seq = p.seq;
 	if (!s->motion)
-		s->motion = x;
+		set_motion(s, x);
 	if (s->motion != x || !s->s.motion)
 		return;
 	n = gymhub_imu_samples(&p, &x->imu_epoch_us, &x->imu_last_t0, out);
@@ -571,7 +585,7 @@ static gboolean on_forget(GhHub1 *o, GDBusMethodInvocation *inv,
 	}
 	g_message("Sensor %s (%s) forgotten", label(x), x->address);
 	if (s->motion == x)
-		s->motion = NULL;
+		set_motion(s, NULL);
 	bluez_forget(s->bluez, x->address);
 	if (s->s.store)
 		store_sensor_remove(s->s.store, x->address);

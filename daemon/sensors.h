@@ -10,6 +10,7 @@
 #ifndef GYMHUB_SENSORS_H
 #define GYMHUB_SENSORS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <gio/gio.h>
@@ -30,6 +31,9 @@ struct sensors_setup {
 	const char *primary;	  /* strap shown as HeartRate; NULL: first */
 	uint16_t max_hr, rest_hr; /* zones; 0: not set */
 	unsigned int low_battery; /* warn at or below, percent */
+	/* The motion sensor whose samples are counted came or went. */
+	void (*motion_changed)(bool present, void *user_data);
+	void *user_data;
 };
 
 struct sensors *sensors_new(const struct sensors_setup *setup);

@@ -26,8 +26,8 @@
 #define BLOCK_PREFIX  "block"
 
 static const char *const workout_keys[] = {
-	"title",   "description", "prep",	"countdown",
-	"halfway", "last10",	  "transition", NULL};
+	"title",  "description", "prep",       "countdown", "halfway",
+	"last10", "transition",	 "hold-start", NULL};
 
 /* Indexed by enum block_kind. */
 static const char *const kind_names[] = {
@@ -59,13 +59,14 @@ static const struct {
 	{"reps", K_REPS},
 	{"per-side", K_HOLD},
 	{"switch", K_HOLD},
+	{"hold-start", K_HOLD},
 	{"rest-after", K_ALL},
 };
 
 static const char *const block_key_names[] = {
-	"type",	  "exercise",	"exercises", "work", "rest",
-	"rounds", "sets",	"set-rest",  "reps", "per-side",
-	"switch", "rest-after", NULL};
+	"type",	  "exercise",	"exercises",  "work", "rest",
+	"rounds", "sets",	"set-rest",   "reps", "per-side",
+	"switch", "hold-start", "rest-after", NULL};
 
 static bool valid_name(const char *name)
 {
@@ -282,10 +283,15 @@ static bool get_exercises(const struct keyfile_lines *kl, const char *group,
 	return true;
 }
 
+/* hold-start values; the index is the value of wait_still. */
+static const char *const hold_start_names[] = {"timer", "still", NULL};
+
 static bool parse_block(const struct keyfile_lines *kl, const char *group,
-			uint32_t transition_ms, struct block *b, GError **error)
+			uint32_t transition_ms, bool hold_start_still,
+			struct block *b, GError **error)
 {
 	enum block_kind kind;
+	unsigned int hold_start = hold_start_still;
 
 	memset(b, 0, sizeof(*b));
 	if (!get_kind(kl, group, &kind, error) ||
@@ -311,8 +317,11 @@ static bool parse_block(const struct keyfile_lines *kl, const char *group,
 	    !keyfile_lines_get_bool(kl, group, "per-side", &b->per_side,
 				    error) ||
 	    !keyfile_lines_get_seconds(kl, group, "rest-after", 0, MAX_SECONDS,
-				       &b->rest_after_ms, error))
+				       &b->rest_after_ms, error) ||
+	    !keyfile_lines_get_choice(kl, group, "hold-start", hold_start_names,
+				      &hold_start, error))
 		return false;
+	b->wait_still = kind == BLOCK_HOLD && hold_start == 1;
 	/* Between sets, a circuit rests as between rounds unless told. */
 	b->set_rest_ms = b->rest_ms;
 	if (!keyfile_lines_get_seconds(kl, group, "set-rest", 0, MAX_SECONDS,
@@ -379,6 +388,7 @@ static bool parse_workout(const struct keyfile_lines *kl, const char *name,
 {
 	g_autofree char *title = NULL, *description = NULL;
 	uint32_t transition_ms = 0;
+	unsigned int hold_start = def->hold_start_still;
 	const char *const *g, *const *k;
 	unsigned int wline = keyfile_lines_group_line(kl, WORKOUT_GROUP);
 
@@ -418,7 +428,9 @@ static bool parse_workout(const struct keyfile_lines *kl, const char *name,
 	    !keyfile_lines_get_bool(kl, WORKOUT_GROUP, "last10", &w->last10,
 				    error) ||
 	    !keyfile_lines_get_seconds(kl, WORKOUT_GROUP, "transition", 0,
-				       MAX_SECONDS, &transition_ms, error))
+				       MAX_SECONDS, &transition_ms, error) ||
+	    !keyfile_lines_get_choice(kl, WORKOUT_GROUP, "hold-start",
+				      hold_start_names, &hold_start, error))
 		return false;
 	g_strlcpy(w->title, title ? title : name, sizeof(w->title));
 	g_strlcpy(w->description, description ? description : "",
@@ -435,8 +447,8 @@ static bool parse_workout(const struct keyfile_lines *kl, const char *name,
 				WORKOUT_MAX_BLOCKS);
 			return false;
 		}
-		if (!parse_block(kl, *g, transition_ms, &w->blocks[w->n_blocks],
-				 error))
+		if (!parse_block(kl, *g, transition_ms, hold_start == 1,
+				 &w->blocks[w->n_blocks], error))
 			return false;
 		w->n_blocks++;
 	}

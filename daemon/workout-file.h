@@ -21,6 +21,7 @@ struct workout_defaults {
 	uint32_t countdown_s;
 	bool halfway;
 	bool last10;
+	bool hold_start_still; /* [motion] hold-start */
 };
 
 /* Parses one file; the workout's name is the file's stem. */

@@ -36,14 +36,16 @@ struct block {
 	 */
 	char exercises[WORKOUT_MAX_EXERCISES][WORKOUT_EXERCISE_MAX];
 	size_t n_exercises;
-	uint32_t work_ms;	/* interval work, hold time, warm-up length */
-	uint32_t rest_ms;	/* between rounds (interval), between sets */
-	uint32_t rounds;	/* interval rounds per set; 1 otherwise */
-	uint32_t sets;		/* >= 1 */
-	uint32_t set_rest_ms;	/* interval: rest between sets */
-	uint32_t reps;		/* rep blocks: target per set */
-	bool per_side;		/* hold: left then right, SWITCH between */
-	uint32_t switch_ms;	/* per-side hold: pause to change sides */
+	uint32_t work_ms;     /* interval work, hold time, warm-up length */
+	uint32_t rest_ms;     /* between rounds (interval), between sets */
+	uint32_t rounds;      /* interval rounds per set; 1 otherwise */
+	uint32_t sets;	      /* >= 1 */
+	uint32_t set_rest_ms; /* interval: rest between sets */
+	uint32_t reps;	      /* rep blocks: target per set */
+	bool per_side;	      /* hold: left then right, SWITCH between */
+	uint32_t switch_ms;   /* per-side hold: pause to change sides */
+	/* hold: the countdown starts once a motion sensor sees stillness */
+	bool wait_still;
 	uint32_t rest_after_ms; /* rest before the next block, if any */
 };
 

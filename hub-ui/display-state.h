@@ -96,6 +96,7 @@ struct display_state {
 	uint32_t reps;
 	bool has_holding;    /* a hold watched by a motion sensor */
 	bool holding;	     /* still in position */
+	bool waiting;	     /* the hold's clock waits for stillness */
 	uint32_t heart_rate; /* bpm, 0 none */
 	uint32_t hr_zone;    /* 1..5, 0 none */
 	size_t n_sensors;

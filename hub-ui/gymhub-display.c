@@ -156,11 +156,13 @@ static guint32 prop_u(struct app *a, const char *name, bool *ret_present)
 	return v ? g_variant_get_uint32(v) : 0;
 }
 
+/* @ret_present: may be NULL. */
 static bool prop_b(struct app *a, const char *name, bool *ret_present)
 {
 	g_autoptr(GVariant) v = prop(a, name, "b");
 
-	*ret_present = v != NULL;
+	if (ret_present)
+		*ret_present = v != NULL;
 	return v && g_variant_get_boolean(v);
 }
 
@@ -295,7 +297,9 @@ static void build_state(struct app *a, struct display_state *st)
 	st->set = prop_u(a, "Set", NULL);
 	st->sets = prop_u(a, "Sets", NULL);
 	st->duration_ms = prop_u(a, "DurationMs", NULL);
-	st->remaining_ms = remaining_now(a, running);
+	/* a hold waiting for the runner: its clock stands still */
+	st->waiting = prop_b(a, "Waiting", NULL);
+	st->remaining_ms = remaining_now(a, running && !st->waiting);
 	st->target_reps = prop_u(a, "TargetReps", NULL);
 	/* "Reps" is newer than Hub1's first version; a count of 0 with no
 	 * motion sensor means nobody is counting */

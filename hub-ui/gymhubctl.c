@@ -459,7 +459,11 @@ static void status_print(GhHub1 *h)
 			       gh_hub1_get_target_reps(h));
 		if (!strcmp(or_dash(gh_hub1_get_phase(h)), "hold"))
 			printf("%-10s %s\n", "holding:",
-			       gh_hub1_get_holding(h) ? "yes" : "-");
+			       gh_hub1_get_waiting(h) ? "waiting for you to be "
+							"still (done starts "
+							"it)"
+			       : gh_hub1_get_holding(h) ? "yes"
+							: "-");
 		print_fraction("segment:", gh_hub1_get_segment(h) + 1,
 			       gh_hub1_get_segments(h));
 		printf("%-10s %s\n", "remaining:",
@@ -485,6 +489,8 @@ static void status_json(GhHub1 *h, JsonBuilder *b)
 	json_int(b, "reps", gh_hub1_get_reps(h));
 	json_builder_set_member_name(b, "holding");
 	json_builder_add_boolean_value(b, gh_hub1_get_holding(h));
+	json_builder_set_member_name(b, "waiting");
+	json_builder_add_boolean_value(b, gh_hub1_get_waiting(h));
 	json_int(b, "segment", gh_hub1_get_segment(h));
 	json_int(b, "segments", gh_hub1_get_segments(h));
 	json_int(b, "remaining_ms", gh_hub1_get_remaining_ms(h));

@@ -618,7 +618,12 @@ static void compact_running(struct ctx *c, const struct display_state *st,
 	} else if (hold_col) {
 		/* a lost position stands out in a white box */
 		draw_text_centred(c, cx, C_BIG_Y + 4, 1, "HOLD", white);
-		if (st->holding) {
+		if (st->waiting) {
+			/* the clock starts when the runner is still */
+			draw_text_centred(c, cx, C_BIG_Y + 16, 1, "GET", white);
+			draw_text_centred(c, cx, C_BIG_Y + 26, 1, "STILL",
+					  white);
+		} else if (st->holding) {
 			draw_text_centred(c, cx, C_BIG_Y + 16, 2, "OK", white);
 		} else {
 			fill_rect(c, c->w - C_REPS_W, C_BIG_Y + 14, C_REPS_W,
@@ -781,7 +786,8 @@ static void big_tiles(struct ctx *c, const struct big *b, int y,
 				  dark);
 		ls = fit_scale(tiles[i].label, b->s_label, tw - 4);
 		draw_text_centred(c, cx, y, ls, tiles[i].label, grey);
-		s = fit_scale(tiles[i].value, b->s_value, tw - 4);
+		/* a clear gap between values: "LOST1/3" reads as one word */
+		s = fit_scale(tiles[i].value, b->s_value, tw - 12);
 		draw_text_centred(c, cx,
 				  y + FONT_H * b->s_label + 4 +
 					  FONT_H * (b->s_value - s) / 2,
@@ -882,8 +888,12 @@ static void big_running(struct ctx *c, const struct display_state *st,
 	if (st->has_holding && st->phase == DISPLAY_PHASE_HOLD) {
 		tiles[n].label = "HOLD";
 		snprintf(tiles[n].value, sizeof(tiles[n].value), "%s",
-			 st->holding ? "OK" : "LOST");
-		tiles[n++].colour = st->holding ? green : red;
+			 st->waiting   ? "WAIT"
+			 : st->holding ? "OK"
+				       : "LOST");
+		tiles[n++].colour = st->waiting	  ? white
+				    : st->holding ? green
+						  : red;
 	} else if (st->has_reps && shows_countdown(st)) {
 		tiles[n].label = "REPS";
 		if (st->target_reps)

@@ -172,7 +172,10 @@ static void put_running(struct buf *b, const struct display_state *st)
 	if (st->has_reps && st->phase != DISPLAY_PHASE_REPS)
 		putf(b, " | reps %u", st->reps);
 	if (st->has_holding && st->phase == DISPLAY_PHASE_HOLD)
-		putf(b, " | %s", st->holding ? "holding" : "position lost");
+		putf(b, " | %s",
+		     st->waiting   ? "get still to start the clock"
+		     : st->holding ? "holding"
+				   : "position lost");
 	if (st->heart_rate) {
 		putf(b, " | HR %u", st->heart_rate);
 		if (st->hr_zone)

@@ -92,6 +92,18 @@ static void hold_lost(struct display_state *st)
 	st->hr_zone = 2;
 }
 
+/* A hold whose clock waits for the runner to be still in position. */
+static void hold_waiting(struct display_state *st)
+{
+	running(st, DISPLAY_PHASE_HOLD, "Wall sit", 45000, 45000);
+	st->has_holding = true;
+	st->waiting = true;
+	st->set = 1;
+	st->sets = 2;
+	st->heart_rate = 97;
+	st->hr_zone = 1;
+}
+
 static void switch_sides(struct display_state *st)
 {
 	running(st, DISPLAY_PHASE_SWITCH, "Side plank", 5000, 5000);
@@ -203,6 +215,7 @@ const struct display_fixture display_fixtures[] = {
 	{"rest", rest},
 	{"hold-side", hold_side},
 	{"hold-lost", hold_lost},
+	{"hold-waiting", hold_waiting},
 	{"switch", switch_sides},
 	{"warmup", warmup},
 	{"prep", prep},

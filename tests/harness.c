@@ -451,6 +451,22 @@ void harness_wait_prop_u(struct harness *h, const char *name, uint32_t want)
 	}
 }
 
+void harness_wait_prop_b(struct harness *h, const char *name, bool want)
+{
+	gint64 end = g_get_monotonic_time() + HARNESS_WAIT_MS * 1000;
+
+	for (;;) {
+		g_autoptr(GVariant) v = harness_prop(h, name);
+
+		if (!g_variant_get_boolean(v) == !want)
+			return;
+		if (g_get_monotonic_time() > end)
+			harness_fail(h, "%s stayed %s", name,
+				     want ? "false" : "true");
+		pump_once(h, 20);
+	}
+}
+
 void harness_wait_prop_s(struct harness *h, const char *name, const char *want)
 {
 	gint64 end = g_get_monotonic_time() + HARNESS_WAIT_MS * 1000;

@@ -61,6 +61,7 @@ int harness_ctl(struct harness *h, char **ret_out, ...) G_GNUC_NULL_TERMINATED;
 GVariant *harness_prop(struct harness *h, const char *name);
 void harness_wait_prop_u(struct harness *h, const char *name, uint32_t want);
 void harness_wait_prop_s(struct harness *h, const char *name, const char *want);
+void harness_wait_prop_b(struct harness *h, const char *name, bool want);
 
 /* Calls a Hub1 method; NULL and *@error on failure. */
 GVariant *harness_call(struct harness *h, const char *method, GVariant *args,

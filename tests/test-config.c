@@ -131,6 +131,7 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->max_hr, b->max_hr);
 	assert_int_equal(a->rest_hr, b->rest_hr);
 	assert_int_equal(a->low_battery, b->low_battery);
+	assert_int_equal(a->hold_start_still, b->hold_start_still);
 	assert_string_equal(a->export_dir ? a->export_dir : "",
 			    b->export_dir ? b->export_dir : "");
 	assert_true(g_strv_equal((const char *const *)a->export_formats,
@@ -161,6 +162,7 @@ static void test_config_defaults(void **state)
 	assert_true(c->sched_fifo);
 	assert_int_equal(c->rt_priority, 50);
 	assert_true(c->lock_memory);
+	assert_true(c->hold_start_still);
 	config_free(c);
 	config_free(NULL);
 }
@@ -217,7 +219,9 @@ static void test_config_values(void **state)
 				   "[realtime]\n"
 				   "\tsched-fifo=false\n"
 				   "priority=99\n"
-				   "lock-memory=false";
+				   "lock-memory=false\n"
+				   "[motion]\n"
+				   "hold-start=timer\n";
 	g_autofree char *path = write_in(*state, "gymhub.conf", text);
 	g_autoptr(GError) error = NULL;
 	struct config *c = config_load(path, true, &error);
@@ -240,6 +244,7 @@ static void test_config_values(void **state)
 	assert_false(c->sched_fifo);
 	assert_int_equal(c->rt_priority, 99);
 	assert_false(c->lock_memory);
+	assert_false(c->hold_start_still);
 	config_free(c);
 }
 
@@ -299,6 +304,7 @@ static void test_config_documented_defaults(void **state)
 		"sched-fifo", "priority",    "lock-memory",   "max-hr",
 		"resting-hr", "low-battery", "formats",	      "rep-tick",
 		"pull-up",    "debounce-ms", "long-press-ms", "workout",
+		"hold-start",
 	};
 	g_autofree char *src = src_path("config/gymhub.conf");
 	g_autofree char *text = NULL, *path = NULL;
@@ -416,6 +422,9 @@ static const struct bad_case bad_configs[] = {
 	 "got '17 # pin 11' (a '#' comment must be on a line of its own)"},
 	{"bad boolean", "[cues]\nhalfway=yes\n", 2,
 	 "[cues] halfway: expected true or false, got 'yes'"},
+	{"hold-start typo", "[motion]\nhold-start=stil\n", 2,
+	 "[motion] hold-start: expected one of timer, still, got 'stil' (did "
+	 "you mean 'still'?)"},
 	{"bad backend", "[buzzer]\nbackend=buzzer\n", 2,
 	 "[buzzer] backend: expected gpio, pwm, sim or none, got 'buzzer'"},
 	{"empty database", "[hub]\ndatabase=\n", 2,
@@ -548,6 +557,11 @@ static const struct bad_case bad_workouts[] = {
 	 "[workout]\ntitle=0123456789012345678901234567890123456789"
 	 "0123456789012345678901234\n",
 	 2, "[workout] title: too long: at most 63 bytes, got 65"},
+	{"hold-start in a rep step",
+	 "[workout]\n[block r]\ntype=reps\nreps=5\nhold-start=still\n", 5,
+	 "[block r] hold-start: not used by a reps block"},
+	{"bad hold-start", "[workout]\nhold-start=later\n", 2,
+	 "[workout] hold-start: expected one of timer, still, got 'later'"},
 	{"switch without per-side",
 	 "[workout]\n[block h]\ntype=hold\nwork=5\nswitch=3\n", 5,
 	 "[block h] switch: only used with per-side=true"},
@@ -669,6 +683,7 @@ static void test_workout_fields(void **state)
 				   "type=hold\n"
 				   "exercise=wall sit\n"
 				   "work=45\n"
+				   "hold-start=still\n"
 				   "[block goblet squat]\n"
 				   "type=reps\n"
 				   "reps=10\n"
@@ -722,6 +737,8 @@ static void test_workout_fields(void **state)
 	assert_int_equal(b[3].sets, 2);
 	assert_int_equal(b[3].rest_ms, 20000);
 
+	assert_false(b[3].wait_still); /* test_def: timer */
+	assert_true(b[4].wait_still);  /* the block's own choice */
 	assert_false(b[4].per_side);
 	assert_int_equal(b[4].switch_ms, 0);
 	assert_int_equal(b[4].work_ms, 45000);

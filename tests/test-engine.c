@@ -520,6 +520,124 @@ static void test_per_side_hold(void **state)
 	engine_free(r.e);
 }
 
+/*
+ * With a motion sensor, a hold's countdown starts when the runner is
+ * still in position (engine_hold_go), or when they say "done"; until
+ * then no start cue sounds, no time runs out, and the whole hold is
+ * shown as remaining. The countdown into each side still sounds.
+ */
+static void test_hold_waits_for_stillness(void **state)
+{
+	static const struct want_cue want[] = {
+		{2000, CUE_COUNTDOWN, 0},  {3000, CUE_COUNTDOWN, 0},
+		{4000, CUE_COUNTDOWN, 0},  {8000, CUE_START, 1},
+		{38000, CUE_SWITCH, 2},	   {40000, CUE_COUNTDOWN, 2},
+		{41000, CUE_COUNTDOWN, 2}, {42000, CUE_COUNTDOWN, 2},
+		{50000, CUE_START, 3},	   {80000, CUE_DONE, 3},
+	};
+	static const char *const ex[] = {"side plank"};
+	struct workout w = {
+		.prep_ms = 5000,
+		.countdown_s = 3,
+		.n_blocks = 1,
+		.blocks[0] =
+			{
+				.kind = BLOCK_HOLD,
+				.work_ms = 30000,
+				.rounds = 1,
+				.sets = 1,
+				.per_side = true,
+				.switch_ms = 5000,
+				.wait_still = true,
+			},
+	};
+	struct run r;
+	uint64_t start, end;
+
+	set_exercises(&w.blocks[0], ex, 1);
+	memset(&r, 0, sizeof(r));
+	r.e = new_engine(&w);
+	assert_false(engine_segment(r.e, 2)->wait_still); /* the switch */
+	engine_set_hold_wait(r.e, true);
+	assert_int_equal(engine_start(r.e, T0), 0);
+	take_all(&r);
+	run_until(&r, UINT64_MAX, 0);
+	/* in position for the left side, not yet still */
+	assert_int_equal(engine_current(r.e), 1);
+	assert_true(engine_waiting(r.e));
+	assert_int_equal(engine_next_deadline(r.e), UINT64_MAX);
+	assert_int_equal(engine_remaining_ms(r.e, AT(7000)), 30000);
+	assert_int_equal(engine_advance(r.e, AT(7900)), 0);
+	/* still: the countdown starts */
+	assert_int_equal(engine_hold_go(r.e, AT(8000)), 0);
+	assert_false(engine_waiting(r.e));
+	assert_int_equal(engine_hold_go(r.e, AT(8100)), -EINVAL);
+	assert_int_equal(engine_remaining_ms(r.e, AT(18000)), 20000);
+	take_all(&r);
+	run_until(&r, UINT64_MAX, 0);
+	/* right side: waits again; a pause while waiting changes nothing */
+	assert_int_equal(engine_current(r.e), 3);
+	assert_true(engine_waiting(r.e));
+	assert_int_equal(engine_pause(r.e, AT(44000)), 0);
+	assert_true(engine_waiting(r.e));
+	assert_int_equal(engine_resume(r.e, AT(46000)), 0);
+	take_all(&r);
+	assert_int_equal(engine_remaining_ms(r.e, AT(47000)), 30000);
+	/* no sensor verdict: "done" starts the clock by hand */
+	assert_int_equal(engine_done(r.e, AT(50000)), 0);
+	assert_int_equal(engine_current(r.e), 3);
+	take_all(&r);
+	run_until(&r, UINT64_MAX, 0);
+	assert_int_equal(engine_state(r.e), ENGINE_FINISHED);
+	check_cues(&r, want, ARRAY_SIZE(want));
+	/* the segment covers the wait; its timed part came after */
+	engine_segment_times(r.e, 1, &start, &end);
+	assert_int_equal(start, AT(5000));
+	assert_int_equal(end, AT(38000));
+	engine_free(r.e);
+}
+
+/* Without a motion sensor (or with hold-start=timer) holds run at once. */
+static void test_hold_without_sensor_runs_on_time(void **state)
+{
+	struct workout w = {
+		.prep_ms = 5000,
+		.n_blocks = 1,
+		.blocks[0] = {.kind = BLOCK_HOLD,
+			      .work_ms = 30000,
+			      .rounds = 1,
+			      .sets = 1,
+			      .wait_still = true},
+	};
+	struct run r;
+
+	run_start(&r, new_engine(&w), T0);
+	run_until(&r, AT(5000), 0);
+	assert_int_equal(engine_current(r.e), 1);
+	assert_false(engine_waiting(r.e));
+	assert_int_equal(engine_next_deadline(r.e), AT(35000));
+	assert_int_equal(engine_hold_go(r.e, AT(6000)), -EINVAL);
+	/* done is for rep steps and waiting holds only */
+	assert_int_equal(engine_done(r.e, AT(6000)), -EINVAL);
+	engine_free(r.e);
+
+	/* the sensor arrives during prep: the hold waits */
+	w.blocks[0].wait_still = true;
+	run_start(&r, new_engine(&w), T0);
+	engine_set_hold_wait(r.e, true);
+	assert_int_equal(engine_skip(r.e, AT(1000)), 0);
+	assert_true(engine_waiting(r.e));
+	engine_free(r.e);
+
+	/* a hold whose file says hold-start=timer never waits */
+	w.blocks[0].wait_still = false;
+	run_start(&r, new_engine(&w), T0);
+	engine_set_hold_wait(r.e, true);
+	assert_int_equal(engine_skip(r.e, AT(1000)), 0);
+	assert_false(engine_waiting(r.e));
+	engine_free(r.e);
+}
+
 static void test_rep_steps(void **state)
 {
 	static const char *const ex[] = {"goblet squat"};
@@ -1138,6 +1256,8 @@ int main(void)
 		cmocka_unit_test(test_remaining_ms),
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_per_side_hold),
+		cmocka_unit_test(test_hold_waits_for_stillness),
+		cmocka_unit_test(test_hold_without_sensor_runs_on_time),
 		cmocka_unit_test(test_rep_steps),
 		cmocka_unit_test(test_interior_cues),
 		cmocka_unit_test(test_mixed_workout_structure),

@@ -515,19 +515,7 @@ static void test_hold_broken(void **state)
 	assert_non_null(r);
 	g_variant_get(r, "(x)", &id);
 	harness_wait_prop_s(h, "Phase", "hold");
-	{
-		gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-
-		for (;;) {
-			g_autoptr(GVariant) v = harness_prop(h, "Holding");
-
-			if (g_variant_get_boolean(v))
-				break;
-			if (g_get_monotonic_time() > end)
-				fail_msg("the hold never started");
-			harness_pump(h, 20);
-		}
-	}
+	harness_wait_prop_b(h, "Holding", true);
 	/* sliding off the wall: 40 degrees out of position, and moving
 	 * about until the time is up (still again would be a new hold) */
 	harness_fake(h, "posture " IMU " 40");
@@ -541,6 +529,57 @@ static void test_hold_broken(void **state)
 	assert_int_equal(d->n_sets, 1);
 	assert_true(d->sets[0].hold_ms > 0);
 	assert_true(d->sets[0].hold_ms < 7000);
+	sq_detail_free(d);
+}
+
+/*
+ * A wall sit with hold-start=still: the runner is still getting into
+ * position when the hold comes up, so its countdown waits (the whole hold
+ * shown as remaining) until the sensor sees them still; then the start
+ * beep sounds and the full hold time runs from there.
+ */
+static void test_hold_waits_for_stillness(void **state)
+{
+	struct harness *h = *state;
+	g_autoptr(GVariant) r = NULL, rem = NULL;
+	struct sq_detail *d;
+	gint64 hold_at, went_at;
+	size_t i;
+	int64_t id, start_cue = -1;
+
+	harness_fake(h, "add " IMU " 'Thigh IMU' imu");
+	harness_start_daemon(h);
+	assert_int_equal(harness_ctl(h, NULL, "pair", IMU, NULL), 0);
+	harness_fake_wait(h, "start-notify " IMU);
+	/* moving about for 6 x 0.8 s, then still */
+	harness_fake(h, "reps " IMU " 6 800");
+	harness_daemon_wait(h, "counts reps and holds");
+	r = harness_call(h, "Start", g_variant_new("(s)", "hold"), NULL);
+	assert_non_null(r);
+	g_variant_get(r, "(x)", &id);
+	harness_wait_prop_s(h, "Phase", "hold");
+	hold_at = g_get_monotonic_time();
+	harness_wait_prop_b(h, "Waiting", true);
+	rem = harness_prop(h, "RemainingMs");
+	assert_int_equal(g_variant_get_uint32(rem), 8000);
+	harness_wait_prop_b(h, "Waiting", false);
+	went_at = g_get_monotonic_time();
+	assert_true(went_at - hold_at > 1500 * 1000);
+	harness_daemon_wait(h, "Hold countdown started: the runner is still");
+	harness_wait_prop_s(h, "Phase", "");
+	d = load_session(h, id);
+	assert_string_equal(d->session.state, "completed");
+	for (i = 0; i < d->n_cues; i++)
+		if (!strcmp(d->cues[i].kind, "start") &&
+		    d->cues[i].segment == 1)
+			start_cue = d->cues[i].planned_ms;
+	assert_true(start_cue > 0);
+	assert_int_equal(d->segments[1].kind[0], 'h');
+	/* the countdown started late, and then ran in full */
+	assert_true(start_cue - d->segments[1].start_ms >= 1500);
+	assert_true(d->segments[1].end_ms - start_cue >= 7900);
+	assert_int_equal(d->n_sets, 1);
+	assert_true(d->sets[0].hold_ms >= 7500);
 	sq_detail_free(d);
 }
 
@@ -588,6 +627,8 @@ int main(void)
 			test_known_after_restart_then_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_straps, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_hold_waits_for_stillness,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_export_round_trip,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reps_counted, setup,
