@@ -57,8 +57,8 @@ bool display_state_equal(const struct display_state *a,
 	    a->target_reps != b->target_reps || a->has_reps != b->has_reps ||
 	    a->reps != b->reps || a->has_holding != b->has_holding ||
 	    a->holding != b->holding || a->waiting != b->waiting ||
-	    a->heart_rate != b->heart_rate ||
-	    a->hr_zone != b->hr_zone || a->n_sensors != b->n_sensors)
+	    a->heart_rate != b->heart_rate || a->hr_zone != b->hr_zone ||
+	    a->n_sensors != b->n_sensors)
 		return false;
 	if (strcmp(a->workout, b->workout) != 0 ||
 	    strcmp(a->exercise, b->exercise) != 0 ||
