@@ -98,7 +98,7 @@ HRS_OBJ     = $(B)/daemon/hrs.o
 BUTTONS_OBJ = $(B)/daemon/buttons.o $(B)/daemon/button-press.o
 ZONE_OBJ    = $(B)/daemon/hr-zone.o
 BLUEZ_OBJ   = $(B)/daemon/bluez.o $(B)/daemon/bluez-agent.o \
-	      $(B)/daemon/bt-address.o
+	      $(B)/daemon/bt-address.o $(B)/daemon/sensor-name.o
 IMU_OBJ     = $(B)/daemon/gymhub-imu.o
 SENSORS_OBJ = $(B)/daemon/sensors.o $(BLUEZ_OBJ) $(HRS_OBJ) $(ZONE_OBJ) \
 	      $(IMU_OBJ) \
@@ -125,17 +125,19 @@ UNIT_TESTS = $(B)/tests/test-engine $(B)/tests/test-ring \
 	     $(B)/tests/test-fit $(B)/tests/test-tcx $(B)/tests/test-hrs \
 	     $(B)/tests/test-motion-stage $(B)/tests/test-rep-detect \
 	     $(B)/tests/test-hold-detect $(B)/tests/test-button-press \
-	     $(B)/tests/test-gymhub-imu
+	     $(B)/tests/test-gymhub-imu $(B)/tests/test-sensor-name
 INTEGRATION_TESTS = $(B)/tests/test-daemon $(B)/tests/test-fake-bluez \
-		    $(B)/tests/test-sensors $(B)/tests/crash-loop
+		    $(B)/tests/test-sensors $(B)/tests/crash-loop \
+		    $(B)/tests/fault-loop
 # Parsers of outside bytes: a libFuzzer target each (make fuzz), whose kept
 # corpus make check replays through a plain driver.
-FUZZ_TARGETS = config workout-file hrs gymhub-imu
+FUZZ_TARGETS = config workout-file hrs gymhub-imu sensor-name
 FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/replay-%)
 FUZZ_OBJ_config = $(CONFIG_OBJ)
 FUZZ_OBJ_workout-file = $(CONFIG_OBJ) $(ENGINE_OBJ)
 FUZZ_OBJ_hrs = $(HRS_OBJ)
 FUZZ_OBJ_gymhub-imu = $(IMU_OBJ)
+FUZZ_OBJ_sensor-name = $(B)/daemon/sensor-name.o
 BENCHES = $(B)/tests/bench-cues $(B)/tests/bench-export \
 	  $(B)/tests/bench-sensors $(B)/tests/bench-reps
 
@@ -263,6 +265,9 @@ $(B)/tests/test-button-press: $(B)/tests/test-button-press.o \
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/test-gymhub-imu: $(B)/tests/test-gymhub-imu.o $(IMU_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
+$(B)/tests/test-sensor-name: $(B)/tests/test-sensor-name.o \
+		$(B)/daemon/sensor-name.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS)
 $(B)/tests/test-config: $(B)/tests/test-config.o $(CONFIG_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/test-store: $(B)/tests/test-store.o $(sort $(STORE_OBJ) $(QUERY_OBJ))
@@ -285,6 +290,9 @@ $(B)/tests/test-sensors: $(B)/tests/test-sensors.o $(B)/tests/harness.o \
 		$(QUERY_OBJ) | $(B)/tests/fake-bluez $(PROGRAMS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/crash-loop: $(B)/tests/crash-loop.o $(B)/tests/harness.o \
+		| $(B)/tests/fake-bluez $(PROGRAMS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
+$(B)/tests/fault-loop: $(B)/tests/fault-loop.o $(B)/tests/harness.o \
 		| $(B)/tests/fake-bluez $(PROGRAMS)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GIO_LIBS) $(SQLITE_LIBS) $(CMOCKA_LIBS)
 $(B)/tests/bench-sensors: $(B)/tests/bench-sensors.o $(B)/tests/harness.o \
@@ -329,7 +337,8 @@ deps:
 	fi
 
 # --- user-facing targets ---------------------------------------------------
-.PHONY: demo check check-sanitize check-tsan check-crash check-valgrind fuzz bench \
+.PHONY: demo check check-sanitize check-tsan check-crash check-faults \
+	check-valgrind fuzz bench \
 	eval-reps \
 	format-check
 
@@ -391,6 +400,15 @@ eval-reps:
 check-crash: deps
 	+@$(MAKE) --no-print-directory all $(B)/tests/crash-loop
 	GYMHUB_BUILD=$(B) GYMHUB_CRASH_CYCLES=200 $(B)/tests/crash-loop
+
+# Faults, at full size (make check runs both loops briefly): 200 SIGKILLs,
+# and 100 dropouts of each of four sensors plus bluetoothd restarts and
+# adapter power cycles during one session. Figures in docs/RELIABILITY.md.
+check-faults: deps
+	+@$(MAKE) --no-print-directory all $(B)/tests/crash-loop \
+		$(B)/tests/fault-loop
+	GYMHUB_BUILD=$(B) GYMHUB_CRASH_CYCLES=200 $(B)/tests/crash-loop
+	GYMHUB_BUILD=$(B) GYMHUB_FAULT_CYCLES=100 $(B)/tests/fault-loop
 
 check-valgrind: fitsdk
 	+@$(MAKE) --no-print-directory EXTRA_DEPS=valgrind deps

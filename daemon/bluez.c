@@ -34,6 +34,7 @@
 #include "bluez.h"
 #include "bt-address.h"
 #include "gymhub-imu.h"
+#include "sensor-name.h"
 
 #define BLUEZ_NAME	"org.bluez"
 #define ADAPTER_IFACE	"org.bluez.Adapter1"
@@ -80,6 +81,7 @@ struct bluez {
 	GCancellable *cancel;
 
 	GDBusObjectManager *om;
+	bool om_failed; /* no mirror of bluetoothd: settled, but off */
 	char *owner;
 	char *adapter_path;
 	enum bluez_state state;
@@ -332,7 +334,7 @@ static void report_sighting(struct bluez *b, GDBusProxy *dev)
 	g_autoptr(GVariant) rssi = NULL;
 	g_autofree char *addr = NULL, *name = NULL;
 	struct bluez_sighting s;
-	char norm[18];
+	char norm[18], safe[SENSOR_NAME_MAX + 1] = "";
 
 	if (b->scan_holds == 0 || !b->ops.seen)
 		return;
@@ -345,7 +347,10 @@ static void report_sighting(struct bluez *b, GDBusProxy *dev)
 		name = prop_string(dev, "Name");
 	rssi = g_dbus_proxy_get_cached_property(dev, "RSSI");
 	s.address = norm;
-	s.name = name ? name : "";
+	/* any device in reach chose it: see sensor-name.h */
+	if (name)
+		sensor_name_sanitize(name, strlen(name), safe, sizeof(safe));
+	s.name = safe;
 	s.rssi = rssi && g_variant_is_of_type(rssi, G_VARIANT_TYPE_INT16)
 			 ? g_variant_get_int16(rssi)
 			 : 0;
@@ -866,6 +871,8 @@ static void on_om_ready(GObject *src, GAsyncResult *res, gpointer data)
 		g_warning("Cannot follow bluetoothd: %s; heart-rate sensors "
 			  "are off until gymhubd restarts",
 			  error->message);
+		b->om_failed = true;
+		pair_step(b);
 		return;
 	}
 	b->om = om;
@@ -882,6 +889,12 @@ static void on_om_ready(GObject *src, GAsyncResult *res, gpointer data)
 	if (!b->owner)
 		g_message("bluetoothd is not running; sensors connect once "
 			  "it starts");
+	pair_step(b);
+}
+
+bool bluez_settled(struct bluez *b)
+{
+	return b->om || b->om_failed;
 }
 
 /* --- pairing */
@@ -984,6 +997,9 @@ static void pair_step(struct bluez *b)
 	g_autoptr(GDBusProxy) dev = NULL;
 
 	if (!b->pair_task || b->pair_started)
+		return;
+	/* still loading bluetoothd's objects: on_om_ready() comes back */
+	if (!bluez_settled(b))
 		return;
 	if (b->state != BLUEZ_ON) {
 		pair_end(b,

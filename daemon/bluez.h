@@ -73,6 +73,12 @@ struct bluez *bluez_new(GDBusConnection *bus, const char *adapter,
 void bluez_free(struct bluez *b); /* accepts NULL */
 
 enum bluez_state bluez_get_state(struct bluez *b);
+/*
+ * False for the moment after bluez_new() while bluetoothd's objects are
+ * still being loaded: the state says "no bluez" then without meaning it.
+ * A pairing asked for meanwhile waits for them.
+ */
+bool bluez_settled(struct bluez *b);
 
 /* Keep @address connected whenever it is in reach, or stop doing so. */
 void bluez_watch(struct bluez *b, const char *address);

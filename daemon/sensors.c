@@ -17,6 +17,7 @@
 #include "gymhub-imu.h"
 #include "hr-zone.h"
 #include "hrs.h"
+#include "sensor-name.h"
 #include "sensors.h"
 #include "session-query.h"
 
@@ -119,9 +120,13 @@ static struct sensor *sensor_add(struct sensors *s, const char *address,
 				 const char *name, const char *kind)
 {
 	struct sensor *x = g_new0(struct sensor, 1);
+	char safe[SENSOR_NAME_MAX + 1];
 
 	g_strlcpy(x->address, address, sizeof(x->address));
-	x->name = g_strdup(name ? name : "");
+	/* the device chose it: see sensor-name.h */
+	sensor_name_sanitize(name ? name : "", name ? strlen(name) : 0, safe,
+			     sizeof(safe));
+	x->name = g_strdup(safe);
 	x->kind = g_strdup(kind);
 	x->battery = -1;
 	g_ptr_array_add(s->list, x);
@@ -459,7 +464,8 @@ static bool bluetooth_ready(struct sensors *s, GDBusMethodInvocation *inv)
 {
 	enum bluez_state st = bluez_get_state(s->bluez);
 
-	if (st == BLUEZ_ON)
+	/* just started: a scan or pairing waits for bluetoothd's objects */
+	if (st == BLUEZ_ON || !bluez_settled(s->bluez))
 		return true;
 	return_error(inv, "NoAdapter", "%s",
 		     st == BLUEZ_OFF ? "the Bluetooth adapter is powered off "

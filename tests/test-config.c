@@ -867,7 +867,7 @@ static void test_workout_test_files(void **state)
 	for (i = 0; i < errors->len; i++)
 		print_error("%s\n", (char *)g_ptr_array_index(errors, i));
 	assert_int_equal(errors->len, 0);
-	assert_int_equal(ws->len, 5);
+	assert_int_equal(ws->len, 6);
 	assert_int_equal(find(ws, "quick")->countdown_s, 1);
 }
 
