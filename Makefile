@@ -158,7 +158,7 @@ HD_BACKEND_OBJ = $(B)/hub-ui/display-backend.o $(HD_SSD1306_OBJ) \
 HD_FIXTURE_OBJ = $(B)/tests/display-fixtures.o
 
 GYMHUB_DISPLAY_OBJ = $(B)/hub-ui/gymhub-display.o $(HD_RENDER_OBJ) \
-		     $(HD_BACKEND_OBJ)
+		     $(HD_BACKEND_OBJ) $(CONFIG_OBJ)
 
 # Every object that includes cairo.h or a hub-ui header.
 HD_OBJS = $(sort $(HD_RENDER_OBJ) $(HD_BACKEND_OBJ) $(HD_FIXTURE_OBJ) \

@@ -4,6 +4,8 @@
  * documented in config/gymhub.conf; tests/test-config.c checks that the
  * documented defaults are the ones below.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bt-address.h"
@@ -29,6 +31,12 @@ static const char *const sensors_keys[] = {
 	"adapter", "primary", "max-hr", "resting-hr", "low-battery", NULL};
 
 static const char *const motion_keys[] = {"hold-start", NULL};
+static const char *const display_keys[] = {
+	"backend", "i2c",    "i2c-addr",	"contrast", "fb",
+	"size",	   "rotate", "summary-seconds", NULL};
+/* gymhub-display --backend; the png backend needs --output, not config. */
+static const char *const display_backends[] = {"ssd1306", "sh1106", "fb",
+					       "term", NULL};
 /* Indexed by the value of struct config's hold_start_still. */
 static const char *const hold_start_names[] = {"timer", "still", NULL};
 
@@ -40,11 +48,12 @@ static const struct {
 	{"buzzer", buzzer_keys},   {"realtime", realtime_keys},
 	{"sensors", sensors_keys}, {"export", export_keys},
 	{"buttons", buttons_keys}, {"motion", motion_keys},
+	{"display", display_keys},
 };
 
-static const char *const group_names[] = {"hub",      "cues",	 "buzzer",
-					  "realtime", "sensors", "export",
-					  "buttons",  "motion",	 NULL};
+static const char *const group_names[] = {
+	"hub",	  "cues",    "buzzer", "realtime", "sensors",
+	"export", "buttons", "motion", "display",  NULL};
 
 /* Indexed by enum config_buzzer. */
 static const char *const buzzer_names[] = {
@@ -92,6 +101,12 @@ struct config *config_new_default(void)
 	c->export_dir = NULL;
 	c->export_formats =
 		g_strdupv((char **)(const char *const[]){"fit", NULL});
+	c->display_backend = g_strdup("ssd1306");
+	c->display_i2c = g_strdup("/dev/i2c-1");
+	/* SSD1306 datasheet 8.1.5: 0x3c, or 0x3d with SA0 high */
+	c->display_i2c_addr = 0x3c;
+	c->display_fb = g_strdup("/dev/fb0");
+	c->display_summary_s = 300;
 	return c;
 }
 
@@ -108,6 +123,9 @@ void config_free(struct config *c)
 	g_free(c->button_chip);
 	g_free(c->button_workout);
 	g_free(c->export_dir);
+	g_free(c->display_backend);
+	g_free(c->display_i2c);
+	g_free(c->display_fb);
 	g_strfreev(c->export_formats);
 	g_free(c);
 }
@@ -288,6 +306,75 @@ static bool read_sensors(const struct keyfile_lines *kl, struct config *c,
 	return true;
 }
 
+static bool read_display(const struct keyfile_lines *kl, struct config *c,
+			 GError **error)
+{
+	g_autofree char *addr = NULL, *size = NULL;
+	unsigned int backend = 0;
+	uint32_t w, h;
+	char *end;
+	long v;
+
+	if (!keyfile_lines_get_choice(kl, "display", "backend",
+				      display_backends, &backend, error) ||
+	    !keyfile_lines_get_string(kl, "display", "i2c", 0, &c->display_i2c,
+				      error) ||
+	    !keyfile_lines_get_string(kl, "display", "i2c-addr", 0, &addr,
+				      error) ||
+	    !keyfile_lines_get_uint(kl, "display", "contrast", 1, 255,
+				    &c->display_contrast, error) ||
+	    !keyfile_lines_get_string(kl, "display", "fb", 0, &c->display_fb,
+				      error) ||
+	    !keyfile_lines_get_string(kl, "display", "size", 0, &size, error) ||
+	    !keyfile_lines_get_uint(kl, "display", "rotate", 0, 180,
+				    &c->display_rotate, error) ||
+	    !keyfile_lines_get_uint(kl, "display", "summary-seconds", 0, 3600,
+				    &c->display_summary_s, error) ||
+	    !check_path(kl, "display", "i2c", c->display_i2c, error) ||
+	    !check_path(kl, "display", "fb", c->display_fb, error))
+		return false;
+	if (keyfile_lines_key_line(kl, "display", "backend")) {
+		g_free(c->display_backend);
+		c->display_backend = g_strdup(display_backends[backend]);
+	}
+	if (addr) {
+		/* I2C 7-bit addresses; 0x00-0x02 and 0x78-0x7f are reserved */
+		v = strtol(addr, &end, 0);
+		if (*end || v < 0x03 || v > 0x77) {
+			keyfile_lines_set_error(
+				kl, error, KEYFILE_LINES_ERROR_INVALID,
+				"display", "i2c-addr",
+				"expected a 7-bit I2C address like 0x3c, got "
+				"'%s'",
+				addr);
+			return false;
+		}
+		c->display_i2c_addr = (uint32_t)v;
+	}
+	if (size) {
+		if (sscanf(size, "%ux%u%c", &w, &h, (char[]){0}) != 2 ||
+		    w < 128 || h < 64 || w > 4096 || h > 4096) {
+			keyfile_lines_set_error(
+				kl, error, KEYFILE_LINES_ERROR_INVALID,
+				"display", "size",
+				"expected WIDTHxHEIGHT of at least 128x64, "
+				"like 240x240, got '%s'",
+				size);
+			return false;
+		}
+		c->display_width = w;
+		c->display_height = h;
+	}
+	if (c->display_rotate != 0 && c->display_rotate != 180) {
+		keyfile_lines_set_error(kl, error, KEYFILE_LINES_ERROR_INVALID,
+					"display", "rotate",
+					"expected 0 or 180, got %u",
+					c->display_rotate);
+		return false;
+	}
+	return true;
+}
+
 static bool read_motion(const struct keyfile_lines *kl, struct config *c,
 			GError **error)
 {
@@ -407,7 +494,8 @@ static bool read_values(const struct keyfile_lines *kl, struct config *c,
 		return false;
 	c->rt_priority = (int)prio;
 	return read_sensors(kl, c, error) && read_export(kl, c, error) &&
-	       read_buttons(kl, c, error) && read_motion(kl, c, error);
+	       read_buttons(kl, c, error) && read_motion(kl, c, error) &&
+	       read_display(kl, c, error);
 }
 
 struct config *config_parse(const char *data, size_t len, const char *origin,

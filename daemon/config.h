@@ -71,6 +71,16 @@ struct config {
 	/* [export] */
 	char *export_dir;      /* NULL: no automatic export */
 	char **export_formats; /* "fit" */
+	/* [display]: read by gymhub-display (its options override them) */
+	char *display_backend;	    /* ssd1306 */
+	char *display_i2c;	    /* /dev/i2c-1 */
+	uint32_t display_i2c_addr;  /* 0x3c */
+	uint32_t display_contrast;  /* 0: the panel's default */
+	char *display_fb;	    /* /dev/fb0 */
+	uint32_t display_width;	    /* 0: the backend's own size */
+	uint32_t display_height;    /* (both set or both 0) */
+	uint32_t display_rotate;    /* 0 or 180 */
+	uint32_t display_summary_s; /* 300 */
 };
 
 /* Built-in defaults, without reading any file. */

@@ -31,6 +31,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 
+#include "config.h"
 #include "display-backend.h"
 #include "display-state.h"
 #include "render.h"
@@ -84,23 +85,32 @@ struct app {
 	int exit_code;
 };
 
+/*
+ * Options left unset (NULL, -1) take the [display] settings of
+ * gymhub.conf, which take the built-in defaults (config.c).
+ */
 static char *opt_bus = "system";
-static char *opt_backend = "ssd1306";
-static char *opt_i2c = "/dev/i2c-1";
-static char *opt_i2c_addr = "0x3c";
-static int opt_contrast;
-static char *opt_fb = "/dev/fb0";
+static char *opt_config;
+static char *opt_backend;
+static char *opt_i2c;
+static char *opt_i2c_addr;
+static int opt_contrast = -1;
+static char *opt_fb;
 static char *opt_size;
 static char *opt_screenshot;
 static char *opt_output;
 static char *opt_term = "auto";
-static int opt_rotate;
-static int opt_summary_s = 300;
+static int opt_rotate = -1;
+static int opt_summary_s = -1;
 static gboolean opt_version;
 
 static const GOptionEntry options[] = {
 	{"bus", 'b', 0, G_OPTION_ARG_STRING, &opt_bus,
 	 "system (default), session, or a D-Bus address", "BUS"},
+	{"config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+	 "Read [display] from FILE (default " GYMHUB_SYSCONFDIR
+	 "/gymhub.conf); the options below override it",
+	 "FILE"},
 	{"backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend,
 	 "ssd1306 (default), sh1106, fb, png or term", "BACKEND"},
 	{"i2c", 0, 0, G_OPTION_ARG_FILENAME, &opt_i2c,
@@ -108,7 +118,7 @@ static const GOptionEntry options[] = {
 	{"i2c-addr", 0, 0, G_OPTION_ARG_STRING, &opt_i2c_addr,
 	 "I2C address of the OLED: 0x3c (default) or 0x3d", "ADDR"},
 	{"contrast", 0, 0, G_OPTION_ARG_INT, &opt_contrast,
-	 "OLED contrast 1 to 255 (default 207)", "N"},
+	 "OLED contrast 1 to 255 (default: the panel's, 207)", "N"},
 	{"fb", 0, 0, G_OPTION_ARG_FILENAME, &opt_fb,
 	 "Framebuffer device (default /dev/fb0)", "DEV"},
 	{"size", 0, 0, G_OPTION_ARG_STRING, &opt_size,
@@ -687,6 +697,38 @@ static GDBusConnection *connect_bus(const char *which, GError **error)
 		NULL, NULL, error);
 }
 
+/* Fills what the command line left unset from gymhub.conf's [display]. */
+static bool options_from_config(GError **error)
+{
+	struct config *c;
+
+	c = config_load(opt_config ? opt_config
+				   : GYMHUB_SYSCONFDIR "/gymhub.conf",
+			opt_config != NULL, error);
+	if (!c)
+		return false;
+	/* kept for the life of the process, as the parsed options are */
+	if (!opt_backend)
+		opt_backend = g_strdup(c->display_backend);
+	if (!opt_i2c)
+		opt_i2c = g_strdup(c->display_i2c);
+	if (!opt_i2c_addr)
+		opt_i2c_addr = g_strdup_printf("0x%02x", c->display_i2c_addr);
+	if (opt_contrast < 0)
+		opt_contrast = (int)c->display_contrast;
+	if (!opt_fb)
+		opt_fb = g_strdup(c->display_fb);
+	if (!opt_size && c->display_width)
+		opt_size = g_strdup_printf("%ux%u", c->display_width,
+					   c->display_height);
+	if (opt_rotate < 0)
+		opt_rotate = (int)c->display_rotate;
+	if (opt_summary_s < 0)
+		opt_summary_s = (int)c->display_summary_s;
+	config_free(c);
+	return true;
+}
+
 static bool parse_options(struct display_backend_options *o, GError **error)
 {
 	static const struct {
@@ -815,7 +857,7 @@ int main(int argc, char **argv)
 		     "panel, a PNG file or the terminal.");
 	g_option_context_add_main_entries(ctx, options, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) ||
-	    !parse_options(&bo, &error)) {
+	    !options_from_config(&error) || !parse_options(&bo, &error)) {
 		fprintf(stderr,
 			"gymhub-display: %s\nTry 'gymhub-display "
 			"--help'.\n",

@@ -132,6 +132,14 @@ static void assert_config_equal(const struct config *a, const struct config *b)
 	assert_int_equal(a->rest_hr, b->rest_hr);
 	assert_int_equal(a->low_battery, b->low_battery);
 	assert_int_equal(a->hold_start_still, b->hold_start_still);
+	assert_string_equal(a->display_backend, b->display_backend);
+	assert_string_equal(a->display_i2c, b->display_i2c);
+	assert_int_equal(a->display_i2c_addr, b->display_i2c_addr);
+	assert_int_equal(a->display_contrast, b->display_contrast);
+	assert_string_equal(a->display_fb, b->display_fb);
+	assert_int_equal(a->display_width, b->display_width);
+	assert_int_equal(a->display_rotate, b->display_rotate);
+	assert_int_equal(a->display_summary_s, b->display_summary_s);
 	assert_string_equal(a->export_dir ? a->export_dir : "",
 			    b->export_dir ? b->export_dir : "");
 	assert_true(g_strv_equal((const char *const *)a->export_formats,
@@ -221,7 +229,16 @@ static void test_config_values(void **state)
 				   "priority=99\n"
 				   "lock-memory=false\n"
 				   "[motion]\n"
-				   "hold-start=timer\n";
+				   "hold-start=timer\n"
+				   "[display]\n"
+				   "backend=fb\n"
+				   "i2c=/dev/i2c-3\n"
+				   "i2c-addr=0x3d\n"
+				   "contrast=80\n"
+				   "fb=/dev/fb1\n"
+				   "size=320x240\n"
+				   "rotate=180\n"
+				   "summary-seconds=0\n";
 	g_autofree char *path = write_in(*state, "gymhub.conf", text);
 	g_autoptr(GError) error = NULL;
 	struct config *c = config_load(path, true, &error);
@@ -245,6 +262,15 @@ static void test_config_values(void **state)
 	assert_int_equal(c->rt_priority, 99);
 	assert_false(c->lock_memory);
 	assert_false(c->hold_start_still);
+	assert_string_equal(c->display_backend, "fb");
+	assert_string_equal(c->display_i2c, "/dev/i2c-3");
+	assert_int_equal(c->display_i2c_addr, 0x3d);
+	assert_int_equal(c->display_contrast, 80);
+	assert_string_equal(c->display_fb, "/dev/fb1");
+	assert_int_equal(c->display_width, 320);
+	assert_int_equal(c->display_height, 240);
+	assert_int_equal(c->display_rotate, 180);
+	assert_int_equal(c->display_summary_s, 0);
 	config_free(c);
 }
 
@@ -298,13 +324,16 @@ static void test_config_shipped(void **state)
 static void test_config_documented_defaults(void **state)
 {
 	static const char *const keys[] = {
-		"database",   "workouts",    "countdown",     "halfway",
-		"last10",     "backend",     "chip",	      "line",
-		"active-low", "pwm-sysfs",   "pwm-chip",      "pwm-channel",
-		"sched-fifo", "priority",    "lock-memory",   "max-hr",
-		"resting-hr", "low-battery", "formats",	      "rep-tick",
-		"pull-up",    "debounce-ms", "long-press-ms", "workout",
-		"hold-start",
+		"database",    "workouts",	"countdown",
+		"halfway",     "last10",	"backend",
+		"chip",	       "line",		"active-low",
+		"pwm-sysfs",   "pwm-chip",	"pwm-channel",
+		"sched-fifo",  "priority",	"lock-memory",
+		"max-hr",      "resting-hr",	"low-battery",
+		"formats",     "rep-tick",	"pull-up",
+		"debounce-ms", "long-press-ms", "workout",
+		"hold-start",  "i2c",		"i2c-addr",
+		"fb",	       "rotate",	"summary-seconds",
 	};
 	g_autofree char *src = src_path("config/gymhub.conf");
 	g_autofree char *text = NULL, *path = NULL;
@@ -422,6 +451,18 @@ static const struct bad_case bad_configs[] = {
 	 "got '17 # pin 11' (a '#' comment must be on a line of its own)"},
 	{"bad boolean", "[cues]\nhalfway=yes\n", 2,
 	 "[cues] halfway: expected true or false, got 'yes'"},
+	{"display size", "[display]\nsize=128x32\n", 2,
+	 "[display] size: expected WIDTHxHEIGHT of at least 128x64, like "
+	 "240x240, got '128x32'"},
+	{"display size junk", "[display]\nsize=240x240px\n", 2,
+	 "got '240x240px'"},
+	{"display address", "[display]\ni2c-addr=0x78\n", 2,
+	 "[display] i2c-addr: expected a 7-bit I2C address like 0x3c"},
+	{"display backend", "[display]\nbackend=png\n", 2,
+	 "[display] backend: expected one of ssd1306, sh1106, fb, term, got "
+	 "'png'"},
+	{"display relative fb", "[display]\nfb=fb1\n", 2,
+	 "[display] fb: expected an absolute path, got 'fb1'"},
 	{"hold-start typo", "[motion]\nhold-start=stil\n", 2,
 	 "[motion] hold-start: expected one of timer, still, got 'stil' (did "
 	 "you mean 'still'?)"},

@@ -180,9 +180,15 @@ static void start_display(struct env *e, const char *const *extra)
 
 	for (i = 0; vgv && vgv[i]; i++)
 		g_ptr_array_add(argv, vgv[i]);
+	g_autofree char *conf = g_build_filename(e->dir, "gymhub.conf", NULL);
+
+	/* not the machine's /etc/gymhub/gymhub.conf: defaults only */
+	g_assert_true(g_file_set_contents(conf, "", 0, NULL));
 	g_ptr_array_add(argv, bin);
 	g_ptr_array_add(argv, "--bus");
 	g_ptr_array_add(argv, e->bus_addr);
+	g_ptr_array_add(argv, "--config");
+	g_ptr_array_add(argv, conf);
 	for (i = 0; extra[i]; i++)
 		g_ptr_array_add(argv, (char *)extra[i]);
 	g_ptr_array_add(argv, NULL);
@@ -389,9 +395,16 @@ static void test_png_and_screenshot(void **state)
 	g_autofree char *shot = g_build_filename(e->dir, "shot.png", NULL);
 	g_autofree char *bin =
 		g_build_filename(build_dir(), "gymhub-display", NULL);
+	g_autofree char *conf = g_build_filename(e->dir, "panel.conf", NULL);
+	g_autofree char *bad = g_build_filename(e->dir, "bad.conf", NULL);
 	const char *const args[] = {"--backend", "png", "--output", png, NULL};
-	const char *shot_argv[] = {bin,	 "--bus",  e->bus_addr, "--screenshot",
-				   shot, "--size", "240x240",	NULL};
+	/* the size from gymhub.conf's [display], as a user would set it */
+	const char *shot_argv[] = {
+		bin,  "--bus",	  e->bus_addr, "--screenshot",
+		shot, "--config", conf,	       NULL};
+	const char *bad_argv[] = {bin,	      "--bus", e->bus_addr,
+				  "--config", bad,     NULL};
+	g_autofree char *err = NULL;
 	g_autoptr(GError) error = NULL;
 	gint64 end = g_get_monotonic_time() + WAIT_MS * 1000;
 	int status;
@@ -428,11 +441,25 @@ static void test_png_and_screenshot(void **state)
 	pump(&e->display, 300); /* the last of the properties */
 	assert_png_equals(png, "tests/golden/paused-128x64.png");
 
+	assert_true(g_file_set_contents(
+		conf, "[display]\n# a 1.3\" colour panel\nsize=240x240\n", -1,
+		NULL));
 	if (!g_spawn_sync(NULL, (char **)shot_argv, NULL, 0, NULL, NULL, NULL,
 			  NULL, &status, &error))
 		fail_msg("--screenshot: %s", error->message);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_png_equals(shot, "tests/golden/paused-240x240.png");
+
+	/* a broken line: which file, which line, and no display */
+	assert_true(
+		g_file_set_contents(bad, "[display]\nrotate=90\n", -1, NULL));
+	if (!g_spawn_sync(NULL, (char **)bad_argv, NULL,
+			  G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+			  &status, &error))
+		fail_msg("bad config: %s", error->message);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+	assert_non_null(strstr(err, "bad.conf:2: [display] rotate: expected 0 "
+				    "or 180, got 90"));
 }
 
 int main(void)
