@@ -234,6 +234,19 @@ static void set_motion(struct sensors *s, struct sensor *x)
 		s->s.motion_changed(x != NULL, s->s.user_data);
 }
 
+/*
+ * Data flowing ends a gap, even before bluez.c reports the link up (the
+ * sensor's first notification can beat the answer to the last
+ * StartNotify): no stored sample lies inside a gap.
+ */
+static void end_gap(struct sensors *s, struct sensor *x, int64_t now)
+{
+	if (x->gap_lost_ms && s->session >= 0 && s->s.store)
+		store_end_gap(s->s.store, s->session, x->address,
+			      x->gap_lost_ms, now);
+	x->gap_lost_ms = 0;
+}
+
 static void on_link(const char *address, bool up, const char *why, void *data)
 {
 	struct sensors *s = data;
@@ -255,13 +268,9 @@ static void on_link(const char *address, bool up, const char *why, void *data)
 				  x->address);
 		x->down_mono_us = 0;
 		x->battery_warned = false;
-		if (s->session >= 0) {
-			if (x->gap_lost_ms && s->s.store)
-				store_end_gap(s->s.store, s->session,
-					      x->address, x->gap_lost_ms, now);
+		end_gap(s, x, now);
+		if (s->session >= 0)
 			x->in_session = true;
-		}
-		x->gap_lost_ms = 0;
 		ensure_tick(s);
 	} else {
 		g_message("Sensor %s (%s) lost: %s; reconnecting when it is "
@@ -377,6 +386,8 @@ static void on_notified(const char *address, const char *uuid,
 
 	if (!x)
 		return;
+	if (x->gap_lost_ms && bluez_is_connected(s->bluez, x->address))
+		end_gap(s, x, wall_ms());
 	if (!g_ascii_strcasecmp(uuid, BLUEZ_UUID_HR_MEASUREMENT)) {
 		on_hr(s, x, buf, len);
 	} else if (!g_ascii_strcasecmp(uuid, GYMHUB_IMU_SAMPLES_UUID)) {
